@@ -1,0 +1,52 @@
+# elfemu: every target does its own set-up on a fresh machine.
+PYTHON   ?= python3
+VENV     := .venv
+BIN      := $(VENV)/bin
+ELFEMU   := $(BIN)/elfemu
+APT_PKGS := gcc musl-tools busybox-static bash-static strace gdb qemu-user binutils
+STAMP    := $(VENV)/.installed
+
+.PHONY: install deps samples demo test bench lint clean
+
+# System tools the samples and the differential tests need (installed only when missing).
+deps:
+	@missing=""; \
+	for t in gcc:gcc musl-gcc:musl-tools busybox:busybox-static bash-static:bash-static \
+	         strace:strace gdb:gdb qemu-x86_64:qemu-user objcopy:binutils; do \
+	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t##*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+
+samples: deps
+	$(MAKE) -s -C samples
+
+demo: install samples
+	@echo '$$ elfemu run samples/build/hello178'
+	@$(ELFEMU) run samples/build/hello178
+	@echo '$$ elfemu trace samples/build/hello178'
+	@$(ELFEMU) trace samples/build/hello178
+
+test: install samples
+	$(BIN)/ruff check emulator syscalls tests
+	$(BIN)/python -m pytest -q -x -p no:cacheprovider tests
+
+bench: install samples
+	$(BIN)/python -m tests.bench
+
+lint: install
+	$(BIN)/ruff check emulator syscalls tests
+
+clean:
+	rm -rf $(VENV) samples/build

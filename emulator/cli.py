@@ -1,0 +1,98 @@
+"""`elfemu run|trace|step|inspect`, also reachable as `python -m emulator`.
+
+elfemu exits the way the guest did: with its exit status, or by its fatal signal. Its own
+failures are one line on stderr: 127 when the program is not found, 126 when it cannot run.
+"""
+
+import argparse
+import errno
+import os
+import resource
+import signal
+import sys
+
+USAGE = """elfemu run [--trace [strace options]] [--gdb PORT] PROGRAM [ARGS...]
+       elfemu trace [strace options] PROGRAM [ARGS...]
+       elfemu step [--gdb PORT] PROGRAM [ARGS...]
+       elfemu inspect PROGRAM"""
+
+
+def fail(path: str, why: str, status: int) -> int:
+    print(f"elfemu: {path}: {why}", file=sys.stderr)
+    return status
+
+
+def resolve(program: str) -> str:
+    """Like strace and the shell: a name without '/' is looked up in PATH."""
+    if "/" in program:
+        return program
+    for d in os.environ.get("PATH", "/usr/bin:/bin").split(":"):
+        cand = os.path.join(d or ".", program)
+        if os.path.isfile(cand) and os.access(cand, os.X_OK):
+            return cand
+    return program
+
+
+def die_by_signal(signo: int) -> None:
+    """End elfemu with the guest's fatal signal, so a parent sees what it would see natively."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
+    signal.signal(signo, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, [signo])
+    os.kill(os.getpid(), signo)
+    os._exit(128 + signo)
+
+
+def run_guest(program: str, args: list[str], tracer=None, setup=None) -> int:
+    """Load and run one guest program; never returns normally once the guest has started."""
+    from emulator.process import Process
+    from syscalls.errors import ExecError, ProcessExit, ProcessKilled
+
+    path = resolve(program)
+    proc = Process(tracer=tracer)
+    argv = [os.fsencode(a) for a in [program, *args]]
+    envp = [os.fsencode(f"{k}={v}") for k, v in os.environ.items()]
+    try:
+        proc.load(path, argv, envp)
+    except ExecError as exc:
+        return fail(program, exc.why, 127 if exc.errno in (errno.ENOENT, errno.ENOTDIR) else 126)
+    if tracer is not None:
+        tracer.start(proc, path, argv, envp)
+    if setup is not None:
+        setup(proc)
+    try:
+        proc.run()
+    except ProcessExit as exc:
+        if tracer is not None:
+            tracer.exited(proc, exc.status)
+        sys.stdout.flush()
+        os._exit(exc.status)
+    except ProcessKilled as exc:
+        if tracer is not None:
+            tracer.killed(proc, exc.signo, exc.siginfo)
+        die_by_signal(exc.signo)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if argv else 2
+    cmd, rest = argv[0], argv[1:]
+    if cmd == "run":
+        if rest[:1] == ["--trace"]:
+            return main(["trace", *rest[1:]])
+        p = argparse.ArgumentParser(prog="elfemu run")
+        p.add_argument("program")
+        p.add_argument("args", nargs=argparse.REMAINDER)
+        ns = p.parse_args(rest)
+        return run_guest(ns.program, ns.args)
+    if cmd == "trace":
+        from emulator.tracer import Tracer, parse_options
+
+        opts, program, args = parse_options(rest)
+        return run_guest(program, args, tracer=Tracer(opts))
+    print(f"elfemu: unknown command {cmd!r}\n{USAGE}", file=sys.stderr)
+    return 2

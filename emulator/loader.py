@@ -1,0 +1,216 @@
+"""ELF file -> LoadPlan (frozen dataclasses) -> mapped image + System V initial stack.
+
+pyelftools' dict-style view stays inside this module: plan() validates the file the way
+Linux's execve (fs/binfmt_elf.c) does and returns plain dataclasses; map_image() and
+build_stack() only ever see those.
+"""
+
+import errno
+import io
+import os
+import struct
+from dataclasses import dataclass
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+
+from emulator.memory import PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE, page_down, page_up
+from syscalls.errors import ExecError
+
+PT_LOAD, PT_INTERP, PT_PHDR, PT_GNU_STACK = 1, 3, 6, 0x6474E551
+PF_X, PF_W, PF_R = 1, 2, 4
+PIE_BASE = 0x5555_5555_4000  # where Linux (without ASLR) puts ET_DYN executables
+INTERP_BASE = 0x7FFF_F7FC_3000  # where the dynamic loader goes, below the mmap area top
+STACK_TOP = 0x7FFF_FFFF_F000
+STACK_SIZE = 8 << 20  # RLIMIT_STACK's default
+HWCAP = 0x178BFBFF  # CPUID.1:EDX of a baseline x86-64
+
+AT = dict(AT_NULL=0, AT_PHDR=3, AT_PHENT=4, AT_PHNUM=5, AT_PAGESZ=6, AT_BASE=7, AT_FLAGS=8,
+          AT_ENTRY=9, AT_UID=11, AT_EUID=12, AT_GID=13, AT_EGID=14, AT_PLATFORM=15, AT_HWCAP=16,
+          AT_CLKTCK=17, AT_SECURE=23, AT_RANDOM=25, AT_HWCAP2=26, AT_EXECFN=31, AT_MINSIGSTKSZ=51)
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One PT_LOAD: file bytes [offset, offset+filesz) at vaddr, zero-filled up to memsz."""
+
+    vaddr: int
+    memsz: int
+    offset: int
+    filesz: int
+    prot: int
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """Everything execve needs to know about one ELF file, checked and ready to map."""
+
+    path: str
+    is_dyn: bool  # ET_DYN: position independent, mapped at a chosen base
+    entry: int
+    phoff: int
+    phentsize: int
+    phnum: int
+    segments: tuple[Segment, ...]
+    interp: str | None
+    exec_stack: bool
+    phdr_vaddr: int | None  # from PT_PHDR, else derived from the segment holding e_phoff
+
+
+@dataclass(frozen=True)
+class Image:
+    """A plan mapped at a base: the addresses the auxv and the brk need."""
+
+    plan: LoadPlan
+    base: int  # load bias (0 for ET_EXEC)
+    entry: int
+    phdr: int
+    end: int  # page-aligned end of the highest segment: where the brk starts
+
+
+def _prot(flags: int) -> int:
+    return ((PROT_READ if flags & PF_R else 0) | (PROT_WRITE if flags & PF_W else 0)
+            | (PROT_EXEC if flags & PF_X else 0))
+
+
+def plan(path: str, data: bytes) -> LoadPlan:
+    """Validate an ELF image like binfmt_elf and describe how to load it; ExecError otherwise."""
+
+    def bad(why: str, err: int = errno.ENOEXEC) -> ExecError:
+        return ExecError(err, path, why)
+
+    if len(data) < 64 or data[:4] != b"\x7fELF":
+        raise bad("not an ELF file")
+    if data[4] != 2 or data[5] != 1:
+        raise bad("not a 64-bit little-endian ELF file")
+    try:
+        elf = ELFFile(io.BytesIO(data))
+        hdr = elf.header
+        if hdr["e_machine"] != "EM_X86_64":
+            raise bad(f"wrong machine {hdr['e_machine']}")
+        if hdr["e_type"] not in ("ET_EXEC", "ET_DYN"):
+            raise bad(f"not an executable ({hdr['e_type']})")
+        if hdr["e_phentsize"] != 56 or not 1 <= hdr["e_phnum"] <= 65536 // 56:
+            raise bad("bad program header table")
+        if hdr["e_phoff"] + hdr["e_phnum"] * 56 > len(data):
+            raise bad("program headers outside the file")
+        phdrs = [elf.get_segment(i).header for i in range(hdr["e_phnum"])]
+    except ExecError:
+        raise
+    except (ELFError, struct.error, ValueError, KeyError, OverflowError) as exc:
+        raise bad(f"malformed ELF ({exc})") from None
+
+    segments, interp, exec_stack, phdr_vaddr = [], None, False, None
+    for ph in phdrs:
+        ptype = ph["p_type"]
+        if ptype == "PT_LOAD":
+            vaddr, memsz, off, filesz = ph["p_vaddr"], ph["p_memsz"], ph["p_offset"], ph["p_filesz"]
+            if filesz > memsz or off + filesz > len(data):
+                raise bad("segment outside the file", errno.EINVAL)
+            if (vaddr - off) % PAGE:
+                raise bad("misaligned segment", errno.EINVAL)
+            if vaddr + memsz > TASK_SIZE or vaddr + memsz < vaddr:
+                raise bad("segment beyond the user address space", errno.EINVAL)
+            if memsz:
+                segments.append(Segment(vaddr, memsz, off, filesz, _prot(ph["p_flags"])))
+        elif ptype == "PT_INTERP":
+            off, size = ph["p_offset"], ph["p_filesz"]
+            if interp is not None or size < 2 or size > 4096 or off + size > len(data):
+                raise bad("bad PT_INTERP")
+            raw = data[off:off + size]
+            if raw[-1:] != b"\0":
+                raise bad("bad PT_INTERP")
+            interp = raw[:-1].decode("latin-1")
+        elif ptype == "PT_GNU_STACK":
+            exec_stack = bool(ph["p_flags"] & PF_X)
+        elif ptype == "PT_PHDR":
+            phdr_vaddr = ph["p_vaddr"]
+    if not segments:
+        raise bad("no loadable segments")
+    segments.sort(key=lambda s: s.vaddr)
+    for a, b in zip(segments, segments[1:]):
+        if page_up(a.vaddr + a.memsz) > page_down(b.vaddr) and a.vaddr + a.memsz > b.vaddr:
+            raise bad("overlapping segments", errno.EINVAL)
+    if phdr_vaddr is None:
+        for s in segments:
+            if s.offset <= hdr["e_phoff"] < s.offset + s.filesz:
+                phdr_vaddr = s.vaddr + hdr["e_phoff"] - s.offset
+    return LoadPlan(path, hdr["e_type"] == "ET_DYN", hdr["e_entry"], hdr["e_phoff"], 56,
+                    hdr["e_phnum"], tuple(segments), interp, exec_stack, phdr_vaddr)
+
+
+def map_image(aspace, plan_: LoadPlan, data: bytes, base: int, inode: int = 0, dev: str = "00:00") -> Image:
+    """Map each PT_LOAD with its permissions: file bytes, then zeros up to memsz (the bss)."""
+    bias = base if plan_.is_dyn else 0
+    if plan_.is_dyn:
+        bias -= page_down(plan_.segments[0].vaddr)
+    for s in plan_.segments:
+        start = page_down(bias + s.vaddr)
+        end = page_up(bias + s.vaddr + s.memsz)
+        file_end = bias + s.vaddr + s.filesz
+        name = plan_.path if s.filesz else ""
+        aspace.map(start, end - start, s.prot, name, offset=page_down(s.offset), inode=inode if s.filesz else 0,
+                   dev=dev if s.filesz else "00:00")
+        # The whole page run comes from the file, as mmap would show it; then zero the bss tail.
+        lead = (bias + s.vaddr) - start
+        chunk = data[s.offset - lead:s.offset + s.filesz]
+        aspace.poke(start, chunk)
+        if s.filesz and file_end < end:
+            aspace.poke(file_end, bytes(end - file_end))
+    phdr = bias + plan_.phdr_vaddr if plan_.phdr_vaddr is not None else 0
+    end = max(page_up(bias + s.vaddr + s.memsz) for s in plan_.segments)
+    return Image(plan_, bias, bias + plan_.entry, phdr, end)
+
+
+def build_stack(aspace, exe: Image, interp: Image | None, argv: list[bytes], envp: list[bytes],
+                execfn: bytes, random16: bytes, ids: tuple[int, int, int, int]) -> int:
+    """Lay out the System V initial stack exactly as Linux's create_elf_tables does; returns rsp."""
+    prot = PROT_READ | PROT_WRITE | (PROT_EXEC if exe.plan.exec_stack else 0)
+    aspace.map(STACK_TOP - STACK_SIZE, STACK_SIZE, prot, "[stack]")
+    blob = bytearray()
+    sp = STACK_TOP - 8  # Linux leaves one NULL word at the very top
+
+    def push_bytes(b: bytes) -> int:
+        nonlocal sp
+        sp -= len(b)
+        blob[:0] = b
+        return sp
+
+    execfn_at = push_bytes(execfn + b"\0")
+    env_at = [push_bytes(e + b"\0") for e in reversed(envp)][::-1]
+    arg_at = [push_bytes(a + b"\0") for a in reversed(argv)][::-1]
+    aspace.poke(sp, bytes(blob) + bytes(8))
+    sp &= ~0xF
+    platform_at = sp = sp - 16
+    aspace.poke(platform_at, b"x86_64\0".ljust(16, b"\0"))
+    random_at = sp = sp - 16
+    aspace.poke(random_at, random16)
+    uid, euid, gid, egid = ids
+    auxv = [
+        ("AT_HWCAP", HWCAP), ("AT_PAGESZ", PAGE), ("AT_CLKTCK", os.sysconf("SC_CLK_TCK")),
+        ("AT_PHDR", exe.phdr), ("AT_PHENT", exe.plan.phentsize), ("AT_PHNUM", exe.plan.phnum),
+        ("AT_BASE", interp.base if interp else 0), ("AT_FLAGS", 0), ("AT_ENTRY", exe.entry),
+        ("AT_UID", uid), ("AT_EUID", euid), ("AT_GID", gid), ("AT_EGID", egid),
+        ("AT_SECURE", 0), ("AT_RANDOM", random_at), ("AT_HWCAP2", 0x2), ("AT_EXECFN", execfn_at),
+        ("AT_PLATFORM", platform_at), ("AT_MINSIGSTKSZ", 3632), ("AT_NULL", 0),
+    ]
+    words = [len(argv), *arg_at, 0, *env_at, 0]
+    for key, val in auxv:
+        words += [AT[key], val]
+    sp -= 8 * len(words)
+    sp &= ~0xF  # argc sits on a 16-byte boundary at process entry
+    aspace.poke(sp, struct.pack(f"<{len(words)}Q", *words))
+    return sp
+
+
+def auxv_bytes(aspace, rsp: int) -> bytes:
+    """The auxv as /proc/self/auxv and gdb's qXfer:auxv:read see it, read back from the stack."""
+    argc = aspace.read_u64(rsp)
+    pos = rsp + 8 * (argc + 2)
+    while aspace.read_u64(pos):
+        pos += 8
+    pos += 8
+    start = pos
+    while aspace.read_u64(pos):
+        pos += 16
+    return aspace.read(start, pos + 16 - start)

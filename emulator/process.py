@@ -1,0 +1,132 @@
+"""Process = CPU + AddressSpace + FdTable + brk + signal state, and the run loop.
+
+The run loop calls Unicorn with no per-instruction hooks: only the syscall hook and fault
+hooks that cost nothing until they fire. A syscall handler may unwind the loop with
+ProcessExit (exit), ImageReplaced (execve committed a new image) or ProcessKilled.
+"""
+
+import signal
+
+from unicorn import UC_HOOK_INSN, UC_HOOK_INTR, UC_HOOK_MEM_INVALID, UcError
+from unicorn import unicorn_const as UC
+from unicorn.x86_const import UC_X86_INS_SYSCALL
+
+from emulator import exec as exec_
+from emulator.fdtable import FdTable
+from syscalls import dispatch
+from syscalls.errors import ProcessKilled
+
+SEGV_MAPERR, SEGV_ACCERR, ILL_ILLOPN, FPE_INTDIV, SI_KERNEL, TRAP_BRKPT = 1, 2, 2, 1, 0x80, 1
+UNTIL_NEVER = 0xFFFF_FFFF_FFFF_FFFF
+
+
+class ImageReplaced(Exception):
+    """execve committed a new image: the run loop restarts on the new CPU."""
+
+
+class Fault:
+    """What the CPU tripped over, as siginfo will describe it."""
+
+    def __init__(self, signo: int, code: int, addr: int):
+        self.signo, self.code, self.addr = signo, code, addr
+
+    def siginfo(self) -> dict:
+        return {"si_signo": self.signo, "si_code": self.code, "si_addr": self.addr}
+
+
+class Process:
+    """One guest process (one host process)."""
+
+    def __init__(self, tracer=None, report_unimplemented: bool = True):
+        self.tracer = tracer
+        self.report_unimplemented = report_unimplemented
+        self.fds = FdTable()
+        self.pending_signals = False
+        self.fault: Fault | None = None
+        self.clear_child_tid = 0
+        self.robust_list = 0
+        self.cpu = self.mem = self.uc = None
+        self.exe = ""
+        self.argv: list[bytes] = []
+        self.brk_start = self.brk_cur = 0
+        self.pc = 0  # where emulation resumes
+
+    # ----- images -------------------------------------------------------------
+    def load(self, path: str, argv: list[bytes], envp: list[bytes]) -> None:
+        """Build and commit an image (the initial load and a successful execve)."""
+        self.commit(exec_.build(path, argv, envp))
+
+    def commit(self, img: "exec_.NewImage") -> None:
+        self.uc, self.cpu, self.mem = img.uc, img.cpu, img.mem
+        self.exe, self.argv = img.exe, img.argv
+        self.brk_start = self.brk_cur = img.brk
+        self.image = img.image
+        self.rsp0 = img.rsp
+        self._install_hooks()
+        self.cpu["rsp"] = img.rsp
+        self.pc = img.entry
+
+    def _install_hooks(self) -> None:
+        uc = self.uc
+        uc.hook_add(UC_HOOK_INSN, lambda _uc, _ud: dispatch.on_syscall(self), None, 1, 0, UC_X86_INS_SYSCALL)
+        uc.hook_add(UC_HOOK_MEM_INVALID, self._on_bad_access)
+        uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
+
+    # ----- faults: hooks that cost nothing until they fire ---------------------
+    def _on_bad_access(self, uc, access, addr, size, value, _ud) -> bool:
+        mapped = access in (UC.UC_MEM_READ_PROT, UC.UC_MEM_WRITE_PROT, UC.UC_MEM_FETCH_PROT)
+        self.fault = Fault(signal.SIGSEGV, SEGV_ACCERR if mapped else SEGV_MAPERR, addr)
+        return False
+
+    def _on_interrupt(self, uc, intno, _ud) -> None:
+        rip = self.cpu["rip"]
+        if intno == 0:
+            self.fault = Fault(signal.SIGFPE, FPE_INTDIV, rip)
+        elif intno == 3:
+            self.fault = Fault(signal.SIGTRAP, SI_KERNEL, 0)
+        elif intno == 6:
+            self.fault = Fault(signal.SIGILL, ILL_ILLOPN, rip)
+        else:
+            self.fault = Fault(signal.SIGSEGV, SI_KERNEL, 0)
+        self.fault_pc = rip
+        uc.emu_stop()
+
+    # ----- the run loop -------------------------------------------------------
+    def run(self) -> None:
+        """Run until the guest exits (ProcessExit) or must die (ProcessKilled)."""
+        while True:
+            self.fault = None
+            try:
+                self.uc.emu_start(self.pc, UNTIL_NEVER)
+            except ImageReplaced:
+                continue
+            except UcError as exc:
+                self.handle_cpu_error(exc)
+                continue
+            if self.fault is not None:
+                self.handle_fault(self.fault)
+                continue
+            self.pc = self.cpu["rip"]
+            self.after_stop()
+
+    def handle_cpu_error(self, exc: UcError) -> None:
+        if self.fault is None:
+            if exc.errno == UC.UC_ERR_INSN_INVALID:
+                self.fault = Fault(signal.SIGILL, ILL_ILLOPN, self.cpu["rip"])
+            else:
+                self.fault = Fault(signal.SIGSEGV, SI_KERNEL, 0)
+        self.handle_fault(self.fault)
+
+    def handle_fault(self, fault: Fault) -> None:
+        """A synchronous CPU fault. Without a guest handler (signals issue) it kills the process."""
+        self.pc = self.cpu["rip"]
+        self.deliver_fault(fault)
+
+    def deliver_fault(self, fault: Fault) -> None:
+        raise ProcessKilled(fault.signo, fault.siginfo())
+
+    def after_stop(self) -> None:
+        """emu_start returned without a fault: an async stop (signals) or a jump to the end."""
+
+    def after_syscall(self) -> None:
+        """Pending signals are delivered here, on the way out of a syscall."""

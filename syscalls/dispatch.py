@@ -1,0 +1,72 @@
+"""The one place that turns a guest `syscall` into a handler call and writes RAX.
+
+Reads the number and arguments, finds the row in TABLE, decodes the arguments by their
+types, calls the handler, and stores its value or -errno. Guest faults inside a handler are
+-EFAULT; a missing handler is -ENOSYS (reported once). The tracer, when present, sees the
+call before and after. Control-flow exceptions (exit, execve's fresh image) pass through.
+"""
+
+import errno
+import sys
+
+from syscalls.errors import GuestFault, SyscallError
+from syscalls.table import TABLE, Spec
+
+
+class Call:
+    """One system call in flight: what the tracer and signal code may want to know about it."""
+
+    __slots__ = ("spec", "nr", "args", "ret", "pc")
+
+    def __init__(self, spec, nr, args, pc=0):
+        self.spec, self.nr, self.args, self.ret, self.pc = spec, nr, args, None, pc
+
+
+_reported: set[int] = set()
+
+
+def unknown_spec(nr: int) -> Spec:
+    return Spec(nr, f"syscall_{nr:#x}")
+
+
+def invoke(proc, spec: Spec, args) -> int:
+    """Run one handler; returns the value for RAX as a signed int (>= 0, or -errno)."""
+    if spec.handler is None:
+        if spec.nr not in _reported:
+            _reported.add(spec.nr)
+            if proc.report_unimplemented:
+                print(f"elfemu: unimplemented syscall {spec.name} ({spec.nr}) -> ENOSYS", file=sys.stderr)
+        return -errno.ENOSYS
+    try:
+        decoded = [a if t.trivial else t.decode(proc, a, args) for t, a in zip(spec.args, args)]
+        ret = spec.handler(proc, *decoded)
+        return 0 if ret is None else ret
+    except SyscallError as exc:
+        return -exc.errno
+    except GuestFault:
+        return -errno.EFAULT
+    except OSError as exc:  # a host call failed: the guest sees the same errno
+        return -(exc.errno or errno.EIO)
+
+
+def on_syscall(proc) -> None:
+    """The UC_HOOK_INSN(syscall) body: dispatch one call and write RAX."""
+    regs = proc.cpu.syscall_regs()
+    nr, args = regs[0], regs[1:]
+    spec = TABLE.get(nr) or unknown_spec(nr)
+    tracer = proc.tracer
+    if tracer is None:
+        ret = invoke(proc, spec, args)
+    else:
+        call = Call(spec, nr, args)
+        tracer.enter(proc, call)
+        try:
+            ret = invoke(proc, spec, args)
+        except BaseException as exc:  # exit or a fresh image: the tracer shows it, then it unwinds
+            tracer.unwind(proc, call, exc)
+            raise
+        call.ret = ret
+        tracer.exit(proc, call)
+    proc.cpu.set_rax(ret)
+    if proc.pending_signals:
+        proc.after_syscall()

@@ -1,0 +1,1 @@
+"""System information and limits: uname, sysinfo, getrandom, rlimits."""
