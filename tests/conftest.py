@@ -1,0 +1,53 @@
+"""Shared helpers for differential tests: run the same program natively and under elfemu."""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples" / "build"
+HELLO178 = SAMPLES / "hello178"
+LIBCS = ("glibc", "musl")
+ELFEMU = [sys.executable, "-m", "emulator"]
+
+
+def sample(libc: str, name: str) -> Path:
+    path = SAMPLES / libc / name
+    assert path.exists(), f"{path} is missing: run `make samples`"
+    return path
+
+
+def run_native(argv, **kw) -> subprocess.CompletedProcess:
+    kw.setdefault("capture_output", True)
+    kw.setdefault("timeout", 60)
+    return subprocess.run([str(a) for a in argv], **kw)
+
+
+def run_emu(argv, command: str = "run", options=(), **kw) -> subprocess.CompletedProcess:
+    """elfemu COMMAND [OPTIONS] PROGRAM ARGS..., from the repository root's code."""
+    kw.setdefault("capture_output", True)
+    kw.setdefault("timeout", 120)
+    env = dict(kw.pop("env", None) or os.environ)
+    env["PYTHONPATH"] = str(ROOT)
+    return subprocess.run([*ELFEMU, command, *options, *[str(a) for a in argv]], env=env, **kw)
+
+
+def assert_same(native: subprocess.CompletedProcess, emu: subprocess.CompletedProcess, stderr: bool = False):
+    """The differential check: same stdout, same exit status (and stderr when deterministic)."""
+    assert b"Traceback" not in emu.stderr, emu.stderr.decode(errors="replace")
+    assert emu.stdout == native.stdout
+    if stderr:
+        assert emu.stderr == native.stderr
+    assert emu.returncode == native.returncode, emu.stderr.decode(errors="replace")
+
+
+def need_tool(name: str) -> str:
+    """A host tool the test compares against; `make test` installs them, so absence is an error."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is not installed (make deps installs it)")
+    return path
