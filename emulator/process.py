@@ -130,3 +130,10 @@ class Process:
 
     def after_syscall(self) -> None:
         """Pending signals are delivered here, on the way out of a syscall."""
+
+    # ----- contact points between the process-lifecycle and signal code ---------
+    def after_fork_child(self) -> None:
+        """In a forked child: restart per-process machinery (e.g. a signal-watching thread)."""
+
+    def on_exec(self) -> None:
+        """After a successful execve commit: reset handled signals to default, as Linux does."""
