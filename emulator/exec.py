@@ -10,6 +10,7 @@ import stat
 from dataclasses import dataclass
 
 from unicorn import UC_ARCH_X86, UC_MODE_64, Uc
+from unicorn.unicorn_const import UC_TLB_CPU, UC_TLB_VIRTUAL
 
 from emulator import loader
 from emulator.cpu import Cpu
@@ -69,8 +70,15 @@ def parse_shebang(data: bytes) -> tuple[bytes, bytes | None] | None:
     return interp, (arg or None)
 
 
+# Unicorn's TLB mode: "virtual" skips the emulated page-table walk (there is no guest
+# kernel), which `make bench` measures against "cpu", the default. ELFEMU_TLB overrides.
+TLB_MODES = {"cpu": UC_TLB_CPU, "virtual": UC_TLB_VIRTUAL}
+DEFAULT_TLB = "virtual"
+
+
 def new_uc() -> Uc:
     uc = Uc(UC_ARCH_X86, UC_MODE_64)
+    uc.ctl_set_tlb_mode(TLB_MODES[os.environ.get("ELFEMU_TLB", DEFAULT_TLB)])
     return uc
 
 

@@ -1,0 +1,127 @@
+"""`make bench`: elfemu against native and qemu-x86_64, measured side by side in one run.
+
+The machines are noisy (2 shared cores), so every figure is the median of several runs and
+is printed as a ratio next to its target. Nothing here is a pass/fail test.
+"""
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUILD = ROOT / "samples" / "build"
+GLIBC = BUILD / "glibc"
+ELFEMU = [str(ROOT / ".venv" / "bin" / "elfemu"), "run"]
+QEMU = shutil.which("qemu-x86_64")
+REPEAT = int(os.environ.get("BENCH_REPEAT", "5"))
+
+
+def wall(argv, env=None, repeat=REPEAT, stdout=subprocess.DEVNULL) -> float:
+    """Median wall-clock seconds of running argv `repeat` times."""
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run(argv, stdout=stdout, stderr=subprocess.DEVNULL, env=env, check=False)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def runners(prog: Path, *args: str):
+    out = {"native": [str(prog), *args], "elfemu": [*ELFEMU, str(prog), *args]}
+    if QEMU:
+        out["qemu"] = [QEMU, str(prog), *args]
+    return out
+
+
+def row(name: str, times: dict, target: str = "", unit_note: str = "") -> None:
+    native = times["native"]
+    parts = [f"{name:<22}"]
+    for k in ("native", "elfemu", "qemu"):
+        if k in times:
+            parts.append(f"{k} {times[k] * 1000:8.1f} ms")
+    parts.append(f"elfemu/native {times['elfemu'] / native:6.2f}x")
+    if "qemu" in times:
+        parts.append(f"elfemu/qemu {times['elfemu'] / times['qemu']:5.2f}x")
+    if target:
+        parts.append(f"[target {target}]")
+    if unit_note:
+        parts.append(unit_note)
+    print("  ".join(parts), flush=True)
+
+
+def net(argv_big, argv_small, repeat=REPEAT, env=None) -> float:
+    """Time of the work alone: a big run minus a small run of the same program (removes startup)."""
+    return max(wall(argv_big, env, repeat) - wall(argv_small, env, repeat), 1e-9)
+
+
+def bench_startup() -> None:
+    times = {k: wall(v, repeat=max(REPEAT, 9)) for k, v in runners(BUILD / "hello178").items()}
+    row("startup hello178", times, "elfemu <= 60 ms whole process")
+
+
+def bench_cpu(name: str, prog: str, big: str, small: str, target: str) -> None:
+    r_big, r_small = runners(GLIBC / prog, big), runners(GLIBC / prog, small)
+    times = {k: net(r_big[k], r_small[k]) for k in r_big}
+    row(name, times, target, "(startup subtracted)")
+
+
+def bench_tlb() -> None:
+    """Unicorn's TLB mode on the memory-bound sieve: keep the faster one as the default."""
+    big, small = [*ELFEMU, str(GLIBC / "bench_sieve"), "20000000"], [*ELFEMU, str(GLIBC / "bench_sieve"), "1000"]
+    for mode in ("cpu", "virtual"):
+        env = dict(os.environ, ELFEMU_TLB=mode)
+        print(f"{'  sieve, TLB ' + mode:<22}  elfemu {net(big, small, 3, env) * 1000:8.1f} ms", flush=True)
+
+
+def bench_syscalls() -> None:
+    n_big, n_small = 400000, 1000
+    r_big, r_small = runners(GLIBC / "bench_syscalls", str(n_big)), runners(GLIBC / "bench_syscalls", str(n_small))
+    times = {k: net(r_big[k], r_small[k], 3) for k in r_big}
+    rates = ", ".join(f"{k} {(n_big - n_small) / t:,.0f}/s" for k, t in times.items())
+    row("syscall-bound writes", times, "elfemu >= 200,000 syscalls/s", f"syscalls/s: {rates}")
+    with tempfile.TemporaryDirectory() as tmp:
+        log = os.path.join(tmp, "trace.log")
+        traced = [str(ROOT / ".venv" / "bin" / "elfemu"), "trace", "-o", log]
+        t_traced = net([*traced, str(GLIBC / "bench_syscalls"), str(n_big)],
+                       [*traced, str(GLIBC / "bench_syscalls"), str(n_small)], 3)
+    print(f"{'tracing cost':<22}  traced-to-file/untraced {t_traced / times['elfemu']:5.2f}x  [target <= 2x]", flush=True)
+
+
+def bench_forks() -> None:
+    n_big, n_small = 200, 10
+    r_big, r_small = runners(GLIBC / "bench_fork", str(n_big)), runners(GLIBC / "bench_fork", str(n_small))
+    times = {k: net(r_big[k], r_small[k], 3) for k in r_big}
+    rates = ", ".join(f"{k} {(n_big - n_small) / t:,.0f}/s" for k, t in times.items())
+    row("fork+exit+wait", times, "", f"forks/s: {rates}")
+
+
+def bench_stepping() -> None:
+    try:
+        from emulator.debugger import bench_stepping
+    except ImportError:
+        print("stepping               (debugger not available)")
+        return
+    rate = bench_stepping(str(GLIBC / "bench_compute"), 100000)
+    print(f"{'stepping si 100000':<22}  {rate:,.0f} instructions/s", flush=True)
+
+
+def main() -> int:
+    print(f"elfemu bench: medians of {REPEAT} runs; qemu-x86_64: {QEMU or 'not installed'}")
+    bench_startup()
+    bench_cpu("compute-bound loop", "bench_compute", "100000000", "1000", "elfemu <= 1.3x native")
+    bench_cpu("memory-bound sieve", "bench_sieve", "20000000", "1000", "elfemu <= 8x native")
+    bench_tlb()
+    bench_syscalls()
+    bench_forks()
+    bench_stepping()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT))
+    sys.exit(main())
