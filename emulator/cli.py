@@ -94,5 +94,9 @@ def main(argv: list[str] | None = None) -> int:
 
         opts, program, args = parse_options(rest)
         return run_guest(program, args, tracer=Tracer(opts))
+    if cmd == "inspect" and len(rest) == 1:
+        from emulator.inspect import main as inspect_main
+
+        return inspect_main(rest[0])
     print(f"elfemu: unknown command {cmd!r}\n{USAGE}", file=sys.stderr)
     return 2
