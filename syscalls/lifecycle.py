@@ -1,0 +1,257 @@
+"""Process lifecycle: fork/vfork/clone, execve/execveat, wait4/waitid, process groups.
+
+One guest process is one host process (DESIGN.md rule 3). A guest fork is a host os.fork()
+inside the syscall hook: the child carries on inside the same emu_start call with RAX = 0
+(Unicorn's memory is copied on write by the host kernel), the parent gets the child's real
+pid. So pids, wait statuses, process groups and sessions are the host's, passed through.
+
+clone with CLONE_VM (threads) is another module's job; clone with CLONE_VM|CLONE_VFORK (what
+glibc's and musl's posix_spawn pass) is run as vfork: the child gets a *copy* of memory and
+runs on the stack it was given, and the parent sleeps until the child execs or exits. The
+one visible difference: a write the child makes to memory is not seen by the parent
+(glibc's posix_spawn then reports a failed exec as a child exiting with 127, not as an
+error from posix_spawn; musl reports it through a pipe and is unaffected).
+"""
+
+import errno
+import os
+import struct
+import sys
+
+from emulator import exec as exec_
+from syscalls.errors import ExecError, SyscallError
+from syscalls.types import AT_FDCWD
+
+CSIGNAL = 0x000000FF
+CLONE_VM = 0x00000100
+CLONE_FS = 0x00000200
+CLONE_FILES = 0x00000400
+CLONE_SIGHAND = 0x00000800
+CLONE_PIDFD = 0x00001000
+CLONE_PTRACE = 0x00002000
+CLONE_VFORK = 0x00004000
+CLONE_PARENT = 0x00008000
+CLONE_THREAD = 0x00010000
+CLONE_NEWNS = 0x00020000
+CLONE_SYSVSEM = 0x00040000
+CLONE_SETTLS = 0x00080000
+CLONE_PARENT_SETTID = 0x00100000
+CLONE_CHILD_CLEARTID = 0x00200000
+CLONE_DETACHED = 0x00400000
+CLONE_UNTRACED = 0x00800000
+CLONE_CHILD_SETTID = 0x01000000
+CLONE_IO = 0x80000000
+# Flags a host fork can honour (the rest need namespaces, shared tables or threads).
+FORK_OK = (CSIGNAL | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID
+           | CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_IO | CLONE_PTRACE)
+
+AT_SYMLINK_NOFOLLOW = 0x100
+AT_EMPTY_PATH = 0x1000
+
+# ----- fork -------------------------------------------------------------------------------
+
+
+def _flush_host_buffers(p) -> None:
+    """Nothing buffered in Python may be written twice, once by each side of the fork."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    out = getattr(p.tracer, "out", None) if p.tracer is not None else None
+    if out is not None:
+        out.flush()
+
+
+def host_fork(p, vfork: bool = False) -> int:
+    """Fork the host process; returns 0 in the child, the child's pid in the parent.
+
+    With vfork the parent blocks until the child execs or exits: the child holds the write
+    end of a hidden pipe, which execve and exit close.
+    """
+    _flush_host_buffers(p)
+    rfd = wfd = -1
+    if vfork:
+        rfd, wfd = os.pipe2(os.O_CLOEXEC)
+    pid = os.fork()
+    if pid == 0:  # the child
+        if rfd >= 0:
+            os.close(rfd)
+        _close_vfork_fd(p)  # a vfork child's own child must not hold its parent's pipe
+        if wfd >= 0:
+            p.vfork_fd = p.fds.hide(wfd)
+        p.after_fork_child()
+        return 0
+    if rfd >= 0:
+        os.close(wfd)
+        try:
+            while os.read(rfd, 1):
+                pass
+        finally:
+            os.close(rfd)
+    return pid
+
+
+def _close_vfork_fd(p) -> None:
+    fd = getattr(p, "vfork_fd", -1)
+    if fd >= 0:
+        p.vfork_fd = -1
+        p.fds.hidden.discard(fd)
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+
+
+def fork(p):
+    return host_fork(p)
+
+
+def vfork(p):
+    return host_fork(p, vfork=True)
+
+
+def clone(p, flags, stack, parent_tid, child_tid, tls):
+    """clone(flags, newsp, parent_tidptr, child_tidptr, tls): the x86-64 argument order."""
+    flags &= 0xFFFF_FFFF
+    if flags & CLONE_VM and not flags & CLONE_VFORK:
+        threads = getattr(p, "clone_thread", None)  # guest threads belong to the threads code
+        if threads is None:
+            raise SyscallError(errno.ENOSYS)
+        return threads(flags, stack, parent_tid, child_tid, tls)
+    if flags & ~(FORK_OK | CLONE_VM):
+        raise SyscallError(errno.EINVAL)
+    pid = host_fork(p, vfork=bool(flags & CLONE_VFORK))
+    if pid == 0:
+        if stack:
+            p.cpu["rsp"] = stack
+        if flags & CLONE_SETTLS:
+            p.cpu["fs_base"] = tls
+        me = os.getpid()
+        if flags & CLONE_CHILD_SETTID:
+            p.mem.write(child_tid, struct.pack("<i", me))
+        if flags & CLONE_PARENT_SETTID and flags & CLONE_VM:
+            p.mem.write(parent_tid, struct.pack("<i", me))  # the shared copy the child sees
+        p.clear_child_tid = child_tid if flags & CLONE_CHILD_CLEARTID else 0
+        return 0
+    if flags & CLONE_PARENT_SETTID:
+        p.mem.write(parent_tid, struct.pack("<i", pid))
+    return pid
+
+
+def clone3(p, args, size):
+    raise SyscallError(errno.ENOSYS)  # glibc and musl fall back to clone
+
+
+# ----- execve -----------------------------------------------------------------------------
+
+
+def _strings(p, addr: int) -> list[bytes]:
+    if addr == 0:
+        return []
+    return [p.mem.read_cstr(a, exec_.MAX_ARG_STRLEN) for a in p.mem.read_ptr_array(addr)]
+
+
+def do_execve(p, path: str, argv_ptr: int, envp_ptr: int):
+    """Build first, commit only when nothing failed: on error the old image keeps running."""
+    argv, envp = _strings(p, argv_ptr), _strings(p, envp_ptr)
+    try:
+        img = exec_.build(path, argv, envp)
+    except ExecError as exc:
+        raise SyscallError(exc.errno) from None
+    except (ValueError, OSError):
+        raise SyscallError(errno.ENOEXEC) from None
+    from emulator.process import ImageReplaced
+
+    p.fds.close_on_exec()
+    _close_vfork_fd(p)  # wakes a vfork parent
+    p.clear_child_tid = 0
+    p.robust_list = 0
+    p.commit(img)
+    p.on_exec()
+    raise ImageReplaced()
+
+
+def execve(p, path, argv, envp):
+    return do_execve(p, os.fsdecode(path), argv, envp)
+
+
+def execveat(p, dirfd, path, argv, envp, flags):
+    if flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW):
+        raise SyscallError(errno.EINVAL)
+    if not path:
+        if not flags & AT_EMPTY_PATH:
+            raise SyscallError(errno.ENOENT)
+        full = f"/proc/self/fd/{p.fds.host(dirfd)}"
+    elif path.startswith(b"/") or dirfd == AT_FDCWD:
+        full = os.fsdecode(path)
+    else:
+        full = os.path.join(os.readlink(f"/proc/self/fd/{p.fds.host(dirfd)}"), os.fsdecode(path))
+    if flags & AT_SYMLINK_NOFOLLOW and path and os.path.islink(full):
+        raise SyscallError(errno.ELOOP)
+    return do_execve(p, full, argv, envp)
+
+
+# ----- wait -------------------------------------------------------------------------------
+
+RUSAGE_FMT = "<qqqq14q"  # ru_utime, ru_stime (struct timeval), then 14 longs: 144 bytes
+
+
+def rusage_bytes(ru) -> bytes:
+    def tv(t: float) -> tuple[int, int]:
+        sec = int(t)
+        return sec, int(round((t - sec) * 1e6))
+
+    return struct.pack(
+        RUSAGE_FMT, *tv(ru.ru_utime), *tv(ru.ru_stime), ru.ru_maxrss, ru.ru_ixrss, ru.ru_idrss, ru.ru_isrss,
+        ru.ru_minflt, ru.ru_majflt, ru.ru_nswap, ru.ru_inblock, ru.ru_oublock, ru.ru_msgsnd, ru.ru_msgrcv,
+        ru.ru_nsignals, ru.ru_nvcsw, ru.ru_nivcsw)
+
+
+def wait4(p, pid, wstatus, options, rusage):
+    """Host wait4: a child's status passes through unchanged (elfemu exits like its guest)."""
+    got, status, ru = os.wait4(pid, options)
+    if got == 0:
+        return 0
+    if wstatus:
+        p.mem.write(wstatus, struct.pack("<i", status))
+    if rusage:
+        p.mem.write(rusage, rusage_bytes(ru))
+    return got
+
+
+SIGINFO_SIZE = 128
+
+
+def waitid(p, idtype, ident, infop, options, rusage):
+    res = os.waitid(idtype, ident, options)
+    if infop:
+        if res is None:  # WNOHANG and nobody ready: the kernel clears si_signo and si_pid
+            p.mem.write(infop, bytes(SIGINFO_SIZE))
+        else:
+            info = struct.pack("<iiiiiii", res.si_signo, 0, res.si_code, 0, res.si_pid, res.si_uid, res.si_status)
+            p.mem.write(infop, info.ljust(SIGINFO_SIZE, b"\0"))
+    if rusage:
+        p.mem.write(rusage, bytes(struct.calcsize(RUSAGE_FMT)))
+    return 0
+
+
+# ----- process groups and sessions ----------------------------------------------------------
+
+
+def setpgid(p, pid, pgid):
+    os.setpgid(pid, pgid)
+
+
+def getpgid(p, pid):
+    return os.getpgid(pid)
+
+
+def getpgrp(p):
+    return os.getpgrp()
+
+
+def setsid(p):
+    os.setsid()
+    return os.getpid()
+
+
+def getsid(p, pid):
+    return os.getsid(pid)
