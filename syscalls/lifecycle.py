@@ -152,6 +152,8 @@ def _strings(p, addr: int) -> list[bytes]:
 def do_execve(p, path: str, argv_ptr: int, envp_ptr: int):
     """Build first, commit only when nothing failed: on error the old image keeps running."""
     argv, envp = _strings(p, argv_ptr), _strings(p, envp_ptr)
+    if path in ("/proc/self/exe", "/proc/thread-self/exe", f"/proc/{os.getpid()}/exe"):
+        path = p.exe  # the host's link names the Python interpreter; the guest means itself
     try:
         img = exec_.build(path, argv, envp)
     except ExecError as exc:

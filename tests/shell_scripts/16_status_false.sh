@@ -1,0 +1,11 @@
+# $? after false, true, ! and && ||
+false; echo "false: $?"
+true; echo "true: $?"
+! false; echo "not false: $?"
+! true; echo "not true: $?"
+false || echo "or ran"
+true && echo "and ran"
+false && echo "never"
+false | true; echo "pipeline: $?"
+true | false; echo "pipeline2: $?"
+sh -c 'exit 42'; echo "sh -c: $?"
