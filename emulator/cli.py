@@ -94,6 +94,15 @@ def main(argv: list[str] | None = None) -> int:
 
         opts, program, args = parse_options(rest)
         return run_guest(program, args, tracer=Tracer(opts))
+    if cmd == "step":
+        from emulator.stepper import main as step_main
+
+        p = argparse.ArgumentParser(prog="elfemu step")
+        p.add_argument("--gdb", type=int, metavar="PORT")
+        p.add_argument("program")
+        p.add_argument("args", nargs=argparse.REMAINDER)
+        ns = p.parse_args(rest)
+        return step_main(ns.program, ns.args, gdb_port=ns.gdb)
     if cmd == "inspect" and len(rest) == 1:
         from emulator.inspect import main as inspect_main
 

@@ -1,0 +1,615 @@
+"""`elfemu step PROGRAM [ARGS]`: a gdb-like command line over the debugging engine.
+
+The engine (emulator/debugger.py) moves the guest forwards and backwards; this module only
+parses commands, keeps the person's breakpoint numbers, watch values and scan results, and
+prints what gdb would print. It reads one command per line from stdin, with a prompt only on
+a tty, so a script can drive it; EOF kills the guest. Output depends only on guest state, and
+the emulator has no ASLR, so scripted sessions print the same text every run.
+"""
+
+import os
+import signal
+import sys
+from dataclasses import dataclass
+
+from emulator import stepper_view as view
+from emulator.stepper_expr import Evaluator, ExprError, Scanner, parse_lvalue, reg_name
+
+PROMPT = "(elfemu) "
+MOVES = ("si", "ni", "c", "finish", "rsi", "rni", "rc")
+
+
+@dataclass
+class Point:
+    """A breakpoint or write watchpoint, numbered as gdb numbers them."""
+
+    num: int
+    kind: str  # "breakpoint" | "watchpoint"
+    addr: int
+    length: int = 0
+    temporary: bool = False
+    what: str = ""
+    hits: int = 0
+    old: bytes = b""
+
+
+class Stepper:
+    """One session: a Debugger, the guest's symbols, and the person's state."""
+
+    def __init__(self, proc, dbg, syms, out=None):
+        self.proc, self.dbg, self.syms = proc, dbg, syms
+        self.out = out or sys.stdout
+        self.points: dict[int, Point] = {}
+        self.next_num = 1
+        self.engine_bps: dict[int, int] = {}  # address -> references (user and internal)
+        self.history: list[int] = []
+        self.ev = Evaluator(dbg, syms.address, self.history)
+        self.xfmt = view.ExamineFormat()
+        self.next_x = None
+        self.dis = view.Disassembler(syms.where)
+        self.scanner = Scanner()
+        self.done = False
+        self.commands = {
+            "si": self.cmd_si, "stepi": self.cmd_si, "ni": self.cmd_ni, "nexti": self.cmd_ni,
+            "c": self.cmd_c, "continue": self.cmd_c, "cont": self.cmd_c, "finish": self.cmd_finish,
+            "rsi": self.cmd_rsi, "reverse-stepi": self.cmd_rsi, "rni": self.cmd_rni,
+            "reverse-nexti": self.cmd_rni, "rc": self.cmd_rc, "reverse-continue": self.cmd_rc,
+            "b": self.cmd_break, "break": self.cmd_break, "tb": self.cmd_tbreak, "tbreak": self.cmd_tbreak,
+            "d": self.cmd_delete, "delete": self.cmd_delete, "watch": self.cmd_watch,
+            "x": self.cmd_x, "p": self.cmd_print, "print": self.cmd_print, "set": self.cmd_set,
+            "regs": self.cmd_regs, "disas": self.cmd_disas, "disassemble": self.cmd_disas,
+            "bt": self.cmd_bt, "backtrace": self.cmd_bt, "where": self.cmd_bt, "info": self.cmd_info,
+            "i": self.cmd_info, "find": self.cmd_find, "q": self.cmd_quit, "quit": self.cmd_quit,
+            "help": self.cmd_help,
+        }
+
+    # ----- plumbing ------------------------------------------------------------------
+    def say(self, text: str = "") -> None:
+        self.out.write(text + "\n")
+
+    def read(self, addr: int, n: int) -> bytes:
+        return self.dbg.read_memory(addr, n)
+
+    def regs(self) -> dict:
+        return self.dbg.registers()
+
+    def execute(self, line: str) -> None:
+        """Run one command line; errors are one line, as in gdb."""
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return
+        name, _, arg = line.partition(" ")
+        if "/" in name:
+            name, _, fmt = name.partition("/")
+            arg = "/" + fmt + (" " + arg if arg else "")
+        fn = self.commands.get(name)
+        if fn is None:
+            self.say(f'Undefined command: "{name}".  Try "help".')
+            return
+        if name in MOVES or self.commands[name] in (self.cmd_si, self.cmd_ni, self.cmd_c, self.cmd_finish,
+                                                   self.cmd_rsi, self.cmd_rni, self.cmd_rc):
+            self.out.flush()  # the guest writes straight to fd 1: keep the order
+        try:
+            fn(arg.strip())
+        except ExprError as exc:
+            self.say(str(exc))
+        except ValueError as exc:
+            self.say(str(exc))
+        self.out.flush()
+
+    def alive(self) -> bool:
+        if self.dbg.exited is not None:
+            self.say("The program is not being run.")
+            return False
+        return True
+
+    def count(self, arg: str) -> int:
+        n = self.ev.value(arg) if arg else 1
+        if n <= 0 or n >= 1 << 63:
+            raise ExprError("Argument must be positive.")
+        return n
+
+    # ----- engine breakpoints shared by user points and internal temporaries -------------
+    def bp_ref(self, addr: int) -> None:
+        if self.engine_bps.get(addr, 0) == 0:
+            self.dbg.add_breakpoint(addr)
+        self.engine_bps[addr] = self.engine_bps.get(addr, 0) + 1
+
+    def bp_unref(self, addr: int) -> None:
+        self.engine_bps[addr] -= 1
+        if self.engine_bps[addr] == 0:
+            del self.engine_bps[addr]
+            self.dbg.remove_breakpoint(addr)
+
+    def user_bp_at(self, addr: int):
+        return [p for p in self.points.values() if p.kind == "breakpoint" and p.addr == addr]
+
+    # ----- reporting a stop ---------------------------------------------------------
+    def location(self) -> None:
+        """'=> pc <sym+off>:\tinsn', plus the decoded system call when pc is at `syscall`."""
+        pc = self.dbg.pc
+        insns = self.dis.decode(self.read, pc, 1)
+        if not insns:
+            self.say(f"=> {pc:#x}{view.sym_suffix(self.syms.where, pc, True)}:\t(bad)")
+            return
+        self.say(self.dis.line(insns[0], pc))
+        if insns[0].bytes == view.SYSCALL_INSN:
+            self.say(f"   syscall: {self.syscall_text()}")
+
+    def syscall_text(self) -> str:
+        return view.syscall_text(self.proc)
+
+    def refresh_watches(self) -> None:
+        for p in self.points.values():
+            if p.kind == "watchpoint":
+                p.old = self.safe_read(p.addr, p.length)
+
+    def safe_read(self, addr: int, n: int) -> bytes:
+        try:
+            return self.read(addr, n)
+        except Exception:  # noqa: BLE001 - gdb shows <unreadable>
+            return b""
+
+    def changed_watch(self, ev):
+        """The watchpoint whose value an event changed, or None (a write of the same value)."""
+        for p in self.points.values():
+            if p.kind == "watchpoint" and p.addr - 8 < ev.watch_addr < p.addr + p.length:
+                if self.safe_read(p.addr, p.length) != p.old:
+                    return p
+        return None
+
+    def report(self, ev) -> None:
+        """Print a stop the way gdb does, then refresh what later stops compare against."""
+        r = ev.reason
+        if r == "exited":
+            status = ev.exit_status
+            self.say(f"[Inferior 1 exited with code {status:02o}]" if status else "[Inferior 1 exited normally]")
+            return
+        if r == "killed":
+            sig = signal.Signals(ev.signo)
+            self.say(f"\nProgram terminated with signal {sig.name}, {signal.strsignal(ev.signo)}.")
+            self.say("The program no longer exists.")
+            return
+        if r == "signal":
+            sig = signal.Signals(ev.signo)
+            self.say(f"\nProgram received signal {sig.name}, {signal.strsignal(ev.signo)}.")
+        elif r == "start-of-history":
+            self.say("\nNo more reverse-execution history.")
+        elif r == "breakpoint":
+            for p in self.user_bp_at(ev.addr):
+                p.hits += 1
+                kind = "Temporary breakpoint" if p.temporary else "Breakpoint"
+                where = self.syms.where(ev.addr)
+                self.say(f"\n{kind} {p.num}, {ev.addr:#018x} in {where[0] if where else '??'} ()")
+                if p.temporary:
+                    self.drop(p)
+                break
+        elif r == "watchpoint":
+            p = self.changed_watch(ev)
+            if p is not None:
+                p.hits += 1
+                new = self.safe_read(p.addr, p.length)
+                self.say(f"\nHardware watchpoint {p.num}: {p.what}\n")
+                self.say(f"Old value = {self.watch_value(p.old)}")
+                self.say(f"New value = {self.watch_value(new)}")
+        self.refresh_watches()
+        self.location()
+
+    def watch_value(self, data: bytes) -> str:
+        if not data:
+            return "<unreadable>"
+        if len(data) in (1, 2, 4, 8):
+            v = int.from_bytes(data, "little", signed=True)
+            return str(v)
+        return "{" + ", ".join(f"{b:#04x}" for b in data) + "}"
+
+    # ----- moving ------------------------------------------------------------------------
+    def cmd_si(self, arg: str) -> None:
+        n = self.count(arg)
+        if self.alive():
+            self.report(self.dbg.stepi(n))
+
+    def run_until(self, addr: int, rsp_min: int, reverse: bool = False):
+        """Continue (or reverse-continue) until pc == addr with rsp >= rsp_min; other stops win."""
+        self.bp_ref(addr)
+        try:
+            while True:
+                ev = self.dbg.reverse_cont() if reverse else self.dbg.cont()
+                if ev.reason == "breakpoint" and ev.addr == addr and self.dbg.read_register("rsp") >= rsp_min:
+                    if self.user_bp_at(addr):
+                        return ev
+                    return None
+                if ev.reason == "breakpoint" and ev.addr == addr and not self.user_bp_at(addr):
+                    continue  # a deeper recursion level passing the same address
+                if ev.reason == "watchpoint" and self.changed_watch(ev) is None:
+                    continue
+                return ev
+        finally:
+            self.bp_unref(addr)
+
+    def cmd_ni(self, arg: str) -> None:
+        n = self.count(arg)
+        if not self.alive():
+            return
+        for _ in range(n):
+            pc = self.dbg.pc
+            insns = self.dis.decode(self.read, pc, 1)
+            if insns and insns[0].mnemonic.startswith("call"):
+                rsp = self.dbg.read_register("rsp")
+                ev = self.run_until(pc + insns[0].size, rsp)
+                if ev is not None:
+                    return self.report(ev)
+            else:
+                ev = self.dbg.stepi(1)
+                if ev.reason != "step":
+                    return self.report(ev)
+        self.report(self.step_event())
+
+    def step_event(self):
+        from emulator.debugger import StopEvent
+
+        return StopEvent("step", self.dbg.pc)
+
+    def cmd_c(self, arg: str) -> None:
+        if not self.alive():
+            return
+        while True:
+            ev = self.dbg.cont()
+            if ev.reason == "watchpoint" and self.changed_watch(ev) is None:
+                continue
+            return self.report(ev)
+
+    def caller(self):
+        """(return address, rsp after the return) of the current frame, or None."""
+        regs = self.regs()
+        frames = view.backtrace(self.read, regs, self.syms.where, self.entry_offset, self.is_code, limit=2)
+        if len(frames) < 2:
+            return None
+        early = self.entry_offset(regs["rip"])
+        rsp_after = regs["rsp"] + 8 * (early + 1) if early is not None else regs["rbp"] + 16
+        return frames[1][1], rsp_after
+
+    def cmd_finish(self, arg: str) -> None:
+        if not self.alive():
+            return
+        up = self.caller()
+        if up is None:
+            self.say('"finish" not meaningful in the outermost frame.')
+            return
+        self.say("Run till exit from " + view.frame_line(0, self.dbg.pc, self.syms.where))
+        ev = self.run_until(up[0], up[1])
+        self.report(ev if ev is not None else self.step_event())
+
+    def cmd_rsi(self, arg: str) -> None:
+        n = self.count(arg)
+        self.report(self.dbg.reverse_stepi(n))
+
+    def call_before(self, addr: int):
+        """The address of the call instruction that ends exactly at addr, if any."""
+        for k in (5, 2, 3, 6, 7, 4):
+            insns = self.dis.decode(self.read, addr - k, 1)
+            if insns and insns[0].size == k and insns[0].mnemonic.startswith("call"):
+                return addr - k
+        return None
+
+    def cmd_rni(self, arg: str) -> None:
+        n = self.count(arg)
+        for _ in range(n):
+            pc0, rsp0 = self.dbg.pc, self.dbg.read_register("rsp")
+            ev = self.dbg.reverse_stepi(1)
+            if ev.reason != "step":
+                return self.report(ev)
+            insns = self.dis.decode(self.read, self.dbg.pc, 1)
+            if insns and insns[0].mnemonic.startswith("ret"):
+                call = self.call_before(pc0)
+                if call is not None:
+                    ev = self.run_until(call, rsp0 - 8, reverse=True)
+                    if ev is not None:
+                        return self.report(ev)
+        self.report(self.step_event())
+
+    def cmd_rc(self, arg: str) -> None:
+        while True:
+            ev = self.dbg.reverse_cont()
+            if ev.reason == "watchpoint" and self.changed_watch(ev) is None:
+                continue
+            return self.report(ev)
+
+    # ----- breakpoints and watchpoints -------------------------------------------------
+    def address(self, arg: str) -> int:
+        return self.ev.value(arg[1:] if arg.startswith("*") else arg)
+
+    def add_point(self, kind: str, addr: int, **kw) -> Point:
+        p = Point(self.next_num, kind, addr, **kw)
+        self.next_num += 1
+        self.points[p.num] = p
+        return p
+
+    def cmd_break(self, arg: str, temporary: bool = False) -> None:
+        addr = self.address(arg) if arg else self.dbg.pc
+        p = self.add_point("breakpoint", addr, temporary=temporary)
+        self.bp_ref(addr)
+        kind = "Temporary breakpoint" if temporary else "Breakpoint"
+        self.say(f"{kind} {p.num} at {addr:#x}{view.sym_suffix(self.syms.where, addr)}")
+
+    def cmd_tbreak(self, arg: str) -> None:
+        self.cmd_break(arg, temporary=True)
+
+    def drop(self, p: Point) -> None:
+        del self.points[p.num]
+        if p.kind == "breakpoint":
+            self.bp_unref(p.addr)
+        else:
+            self.dbg.remove_watchpoint(p.addr, p.length)
+
+    def cmd_delete(self, arg: str) -> None:
+        nums = [int(a) for a in arg.split()] if arg else list(self.points)
+        for n in nums:
+            if n not in self.points:
+                self.say(f"No breakpoint number {n}.")
+                continue
+            self.drop(self.points[n])
+
+    def cmd_watch(self, arg: str) -> None:
+        parts = arg.split()
+        if not parts:
+            raise ExprError("Argument required (expression to compute).")
+        target = parts[0]
+        addr = self.address(target)
+        name = target.lstrip("*&")
+        length = self.ev.value(parts[1]) if len(parts) > 1 else (self.syms.size(name) or 4)
+        what = name if self.syms.address(name) == addr else f"*{addr:#x}"
+        p = self.add_point("watchpoint", addr, length=length, what=what)
+        self.dbg.add_watchpoint(addr, length)
+        p.old = self.safe_read(addr, length)
+        self.say(f"Hardware watchpoint {p.num}: {what}")
+
+    def info_breakpoints(self) -> None:
+        if not self.points:
+            self.say("No breakpoints or watchpoints.")
+            return
+        self.say("Num     Type           Disp Enb Address            What")
+        for p in self.points.values():
+            disp = "del " if p.temporary else "keep"
+            if p.kind == "breakpoint":
+                what = view.sym_suffix(self.syms.where, p.addr)
+                self.say(f"{p.num:<7} breakpoint     {disp} y   {p.addr:#018x}{what}")
+            else:
+                self.say(f"{p.num:<7} hw watchpoint  {disp} y                      {p.what}")
+            if p.hits:
+                self.say(f"\tbreakpoint already hit {p.hits} time{'s' if p.hits > 1 else ''}")
+
+    # ----- looking at state ------------------------------------------------------------
+    def cmd_x(self, arg: str) -> None:
+        count = 1
+        if arg.startswith("/"):
+            spec, _, arg = arg[1:].partition(" ")
+            count = self.xfmt.parse(spec)
+        if arg.strip():
+            addr = self.ev.value(arg)
+        elif self.next_x is not None:
+            addr = self.next_x
+        else:
+            raise ExprError("Argument required (starting display address).")
+        lines, self.next_x = view.examine(self.xfmt, count, addr, self.read, self.syms.where, self.dis, self.dbg.pc)
+        for line in lines:
+            self.say(line)
+
+    def cmd_print(self, arg: str) -> None:
+        fmt = ""
+        if arg.startswith("/"):
+            fmt, _, arg = arg[1:].partition(" ")
+        value, symbolic = self.ev.eval(arg)
+        self.history.append(value)
+        n = len(self.history)
+        text = arg.strip()
+        if fmt:
+            self.say(f"${n} = {view.format_unit(fmt[-1], 8, value.to_bytes(8, 'little'), self.syms.where)}"
+                     if fmt[-1] != "x" else f"${n} = {value:#x}")
+        elif text.startswith("$") and reg_name(text[1:])[0] == "rip":
+            self.say(f"${n} = (void (*)()) {value:#x}{view.sym_suffix(self.syms.where, value)}")
+        elif text.startswith("$") and reg_name(text[1:])[0] in ("rsp", "rbp"):
+            self.say(f"${n} = (void *) {value:#x}")
+        elif symbolic:
+            self.say(f"${n} = {value:#x}{view.sym_suffix(self.syms.where, value)}")
+        else:
+            self.say(f"${n} = {value - (1 << 64) if value >> 63 else value}")
+
+    def cmd_set(self, arg: str) -> None:
+        if arg.startswith("disassembly-flavor"):
+            flavor = arg.split()[-1]
+            if flavor not in ("att", "intel"):
+                raise ExprError(f'Undefined item: "{flavor}".')
+            self.dis.att = flavor == "att"
+            return
+        lhs, eq, rhs = arg.partition("=")
+        if not eq:
+            raise ExprError("A syntax error in expression, near `'.")
+        kind, target, size = parse_lvalue(lhs)
+        value = self.ev.value(rhs)
+        if kind == "reg":
+            full, mask = reg_name(target)
+            if mask != 0xFFFF_FFFF_FFFF_FFFF:
+                value = value & mask
+            try:
+                self.dbg.write_register(full, value)
+            except (KeyError, ValueError):
+                raise ExprError(f"Invalid register `{target}'") from None
+            self.refresh_watches()
+            return
+        addr = self.ev.value(target)
+        data = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+        try:
+            self.dbg.write_memory(addr, data)
+        except Exception:  # noqa: BLE001 - unmapped
+            raise ExprError(f"Cannot access memory at address {addr:#x}") from None
+        self.refresh_watches()
+
+    def cmd_regs(self, arg: str) -> None:
+        regs = self.regs()
+        names = [reg_name(a.lstrip("$"))[0] for a in arg.split()] or view.REG_ORDER
+        self.say(view.format_regs(regs, self.syms.where, names))
+
+    def cmd_disas(self, arg: str) -> None:
+        addr = self.address(arg) if arg else self.dbg.pc
+        fn = self.syms.function(addr)
+        if fn is not None:
+            name, start, size = fn
+            self.say(f"Dump of assembler code for function {name}:")
+            insns = [i for i in self.dis.decode(self.read, start, size) if i.address < start + size]
+        else:
+            start = addr
+            insns = self.dis.decode(self.read, start, 16)
+            end = insns[-1].address + insns[-1].size if insns else start
+            self.say(f"Dump of assembler code from {start:#x} to {end:#x}:")
+        pc = self.dbg.pc
+        for i in insns:
+            mark = "=> " if i.address == pc else "   "
+            label = f" <+{i.address - start}>" if fn is not None else view.sym_suffix(self.syms.where, i.address, True)
+            self.say(f"{mark}{i.address:#018x}{label}:\t{self.dis.text(i)}")
+        self.say("End of assembler dump.")
+
+    def is_code(self, addr: int) -> bool:
+        v = self.proc.mem.find(addr)
+        return v is not None and bool(v.prot & 4)
+
+    def entry_offset(self, pc: int):
+        """Where the return address is when pc is in a prologue: 0 -> [rsp], 1 -> [rsp+8]."""
+        fn = self.syms.function(pc)
+        if fn is None:
+            return None
+        start = fn[1]
+        head = self.safe_read(start, 8)
+        skip = 4 if head.startswith(b"\xf3\x0f\x1e\xfa") else 0  # endbr64
+        if pc - start <= skip:
+            return 0
+        if head[skip:skip + 1] == b"\x55":  # push rbp
+            if pc == start + skip + 1:
+                return 1
+            return None
+        return 0  # a leaf without a frame: the return address stays at [rsp] (best effort)
+
+    def cmd_bt(self, arg: str) -> None:
+        for no, pc in view.backtrace(self.read, self.regs(), self.syms.where, self.entry_offset, self.is_code):
+            self.say(view.frame_line(no, pc, self.syms.where))
+
+    def cmd_info(self, arg: str) -> None:
+        words = arg.split()
+        if not words:
+            raise ExprError('"info" must be followed by the name of an info command.')
+        what = words[0]
+        if what in ("b", "break", "breakpoints", "watchpoints"):
+            self.info_breakpoints()
+        elif what in ("r", "registers", "reg", "all-registers"):
+            self.cmd_regs(" ".join(words[1:]))
+        elif what == "proc" and words[1:2] == ["mappings"]:
+            self.out.write(self.proc.mem.maps_text())
+        elif what in ("syscall", "sys"):
+            self.say(self.syscall_text())
+        else:
+            self.say(f'Undefined info command: "{arg}".  Try "help info".')
+
+    def cmd_find(self, arg: str) -> None:
+        if arg == "reset":
+            self.scanner.remain = []
+            self.say("Scan reset.")
+            return
+        lines = self.scanner.search(self.proc.mem.vmas, self.read, self.ev.value(arg))
+        for line in lines:
+            self.say(line)
+        if 0 < len(self.scanner.remain) <= 10:
+            for a in self.scanner.remain:
+                self.say(f"  {a:#x}{view.sym_suffix(self.syms.where, a)}")
+
+    def cmd_quit(self, arg: str) -> None:
+        self.done = True
+
+    def cmd_help(self, arg: str) -> None:
+        self.say(HELP)
+
+
+HELP = """Moving:   si [N], ni [N], c, finish, rsi [N], rni [N], rc (reverse to the previous stop)
+Points:   b ADDR|SYMBOL|*EXPR, tb ..., d [N...], watch ADDR|SYMBOL [LEN], info b
+State:    x/FMT EXPR (FMT: count + x d u o t c a s i + b h w g), p[/x] EXPR, set $reg=V,
+          set *ADDR=V, set {char|short|int|long}ADDR=V, regs, disas [ADDR], bt,
+          info proc mappings, info syscall, set disassembly-flavor att|intel
+Scanner:  find VALUE (32-bit, writable memory; again to narrow), find reset
+Other:    q, help.  EXPR: $reg, numbers, 'c', symbols, + and -."""
+
+
+def read_commands():
+    """Lines from stdin: readline with a prompt on a tty, else one byte at a time (the guest may read the rest)."""
+    if os.isatty(0):
+        try:
+            import readline  # noqa: F401 - line editing for input()
+        except ImportError:
+            pass
+        last = ""
+        while True:
+            try:
+                line = input(PROMPT)
+            except EOFError:
+                print()
+                return
+            if line.strip():
+                last = line
+            yield last
+    buf = b""
+    while True:
+        b = os.read(0, 1)
+        if not b:
+            if buf:
+                yield buf.decode(errors="replace")
+            return
+        if b == b"\n":
+            yield buf.decode(errors="replace")
+            buf = b""
+        else:
+            buf += b
+
+
+def session(proc, path: str) -> int:
+    """Drive one loaded process from stdin; returns elfemu's exit status."""
+    from emulator.debugger import Debugger
+    from emulator.stepper_syms import load_symbols
+
+    dbg = Debugger(proc)
+    st = Stepper(proc, dbg, load_symbols(path))
+    st.location()
+    st.out.flush()
+    for line in read_commands():
+        st.execute(line)
+        if st.done:
+            break
+    ev = dbg.exited
+    if ev is None:
+        return 0
+    if ev.reason == "exited":
+        return ev.exit_status
+    return 128 + ev.signo
+
+
+def main(program: str, args: list[str], gdb_port: int | None = None) -> int:
+    from emulator.cli import fail, resolve
+    from emulator.process import Process
+    from syscalls.errors import ExecError
+
+    path = resolve(program)
+    proc = Process()
+    argv = [os.fsencode(a) for a in [program, *args]]
+    envp = [os.fsencode(f"{k}={v}") for k, v in os.environ.items()]
+    try:
+        proc.load(path, argv, envp)
+    except ExecError as exc:
+        import errno
+
+        return fail(program, exc.why, 127 if exc.errno in (errno.ENOENT, errno.ENOTDIR) else 126)
+    if gdb_port is not None:
+        from emulator import gdbstub
+
+        return gdbstub.serve(proc, gdb_port)
+    status = session(proc, path)
+    sys.stdout.flush()
+    return status
+
+
