@@ -5,10 +5,22 @@ Linux view beside it (one Vma per mapping: range, permissions, name), so that mm
 place mappings, munmap/mprotect can split them, and /proc/self/maps can be printed.
 Every guest pointer a syscall touches goes through read/write here, so a bad pointer
 becomes GuestFault (and then -EFAULT) in exactly one place.
+
+Guest pages live in host mmaps that we own (uc.mem_map_ptr), never in Unicorn's own
+allocations: Unicorn copies a whole region to split it (an mprotect of one page of the
+8 GiB sparse mapping would touch 16 GiB), but it splits pointer-backed regions for free.
+Owning the host pages also lets the host kernel do the real work: munmap releases RSS,
+mremap moves page tables, MADV_DONTNEED zero-fills, and MAP_SHARED mappings (anonymous or
+of a writable file) are really shared with the file and across fork.
 """
 
 import bisect
+import ctypes
+import errno
+import mmap as _mmap
+import os
 import struct
+import weakref
 from dataclasses import dataclass, replace
 
 from unicorn import UcError
@@ -18,10 +30,52 @@ from syscalls.errors import GuestFault
 
 PAGE = 0x1000
 PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
-# Where anonymous mmaps go when the guest gives no hint: top-down below the stack, as Linux does.
+# Where mmaps go when the guest gives no hint: top-down below the stack, as Linux does.
 MMAP_TOP = 0x7FFF_F7FF_F000
-MMAP_BOTTOM = 0x1_0000
+MMAP_BOTTOM = 0x1_0000  # vm.mmap_min_addr
 TASK_SIZE = 0x7FFF_FFFF_F000
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.mmap.restype = ctypes.c_void_p
+_libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+_libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
+_libc.mremap.restype = ctypes.c_void_p
+_libc.mremap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_int]
+_libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+_libc.msync.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+_MAP_FAILED = ctypes.c_void_p(-1).value
+_HOST_PROT = _mmap.PROT_READ | _mmap.PROT_WRITE
+MAP_NORESERVE, MAP_FIXED_HOST, MREMAP_MAYMOVE = 0x4000, 0x10, 1
+
+
+def _check(ret, what: str):
+    if ret is None or ret == _MAP_FAILED or (isinstance(ret, int) and ret < 0 and what != "mmap"):
+        err = ctypes.get_errno() or errno.ENOMEM
+        raise OSError(err, f"host {what}: {os.strerror(err)}")
+    return ret
+
+
+def host_mmap(length: int, fd: int = -1, offset: int = 0, shared: bool = False, at: int | None = None) -> int:
+    """Fresh host pages (zeroed, or a view of fd at offset); always host-readable and writable."""
+    flags = (_mmap.MAP_SHARED if shared else _mmap.MAP_PRIVATE) | MAP_NORESERVE
+    if fd < 0:
+        flags |= _mmap.MAP_ANONYMOUS
+    if at is not None:
+        flags |= MAP_FIXED_HOST
+    return _check(_libc.mmap(at, length, _HOST_PROT, flags, fd, offset), "mmap")
+
+
+def host_munmap(addr: int, length: int) -> None:
+    if addr and length:
+        _libc.munmap(addr, length)
+
+
+def host_madvise(addr: int, length: int, advice: int) -> None:
+    _check(_libc.madvise(addr, length, advice), "madvise")
+
+
+def host_msync(addr: int, length: int, flags: int) -> None:
+    _check(_libc.msync(addr, length, flags), "msync")
 
 
 def page_down(x: int) -> int:
@@ -46,16 +100,34 @@ def uc_prot(prot: int) -> int:
 
 @dataclass(frozen=True)
 class Vma:
-    """One line of /proc/self/maps."""
+    """One mapping: a line of /proc/self/maps, plus where its bytes live on the host."""
 
     start: int
     end: int
     prot: int
     name: str = ""  # path, "[heap]", "[stack]" or "" for anonymous
-    offset: int = 0
+    offset: int = 0  # file offset of start (file mappings only)
     shared: bool = False
     inode: int = 0
     dev: str = "00:00"
+    host: int = 0  # host address of start
+    fd_mode: int = 0  # O_ACCMODE of the fd a file mapping came from (mprotect's EACCES check)
+
+    @property
+    def is_file(self) -> bool:
+        return self.inode != 0
+
+    def piece(self, lo: int, hi: int, **changes) -> "Vma":
+        """The part [lo, hi) of this mapping, with offsets and host address following along."""
+        delta = lo - self.start
+        return replace(self, start=lo, end=hi, offset=self.offset + delta if self.is_file else 0,
+                       host=self.host + delta if self.host else 0, **changes)
+
+    def joins(self, nxt: "Vma") -> bool:
+        """Would Linux show this and the next mapping as one line (vma_merge)?"""
+        return (self.end == nxt.start and self.prot == nxt.prot and self.name == nxt.name
+                and self.shared == nxt.shared and self.inode == nxt.inode and self.dev == nxt.dev
+                and (not self.is_file or self.offset + (self.end - self.start) == nxt.offset))
 
     def maps_line(self) -> str:
         perms = "".join(
@@ -70,56 +142,95 @@ class Vma:
         return f"{head:<72} {self.name}".rstrip() + "\n" if self.name else head + " \n"
 
 
+def _release(uc_finalizer, vmas: list) -> None:
+    """When a Unicorn instance dies (execve replaced it), free the host pages behind it."""
+    uc_finalizer()  # close Unicorn first: it must not outlive the pages it points at
+    for v in vmas:
+        host_munmap(v.host, v.end - v.start)
+    vmas.clear()
+
+
 class AddressSpace:
     """The guest's mappings: Unicorn's memory plus the Vma list that describes it."""
 
     def __init__(self, uc):
         self.uc = uc
-        self.vmas: list[Vma] = []  # sorted by start, non-overlapping
+        self.vmas: list[Vma] = []  # sorted by start, non-overlapping; never rebound (see _release)
+        fin = getattr(uc, "_Uc__finalizer", None)
+        if fin is not None:
+            weakref.finalize(uc, _release, fin, self.vmas)
 
     # ----- the map -----------------------------------------------------------
     def find(self, addr: int) -> Vma | None:
-        i = bisect.bisect_right([v.start for v in self.vmas], addr) - 1
+        i = bisect.bisect_right(self.vmas, addr, key=lambda v: v.start) - 1
         if i >= 0 and addr < self.vmas[i].end:
             return self.vmas[i]
         return None
 
     def is_free(self, start: int, end: int) -> bool:
-        return all(v.end <= start or v.start >= end for v in self.vmas)
+        return not self._overlapping(start, end)
 
-    def find_free(self, length: int, hint: int = 0) -> int | None:
-        """Linux's top-down search: the hint if it is free, else the highest gap that fits."""
+    def find_free(self, length: int, hint: int = 0, low: int = MMAP_BOTTOM, high: int = MMAP_TOP) -> int | None:
+        """Linux's top-down search: the hint if it is free, else the highest gap in [low, high) that fits."""
         length = page_up(length)
-        if hint and page_down(hint) + length <= TASK_SIZE and self.is_free(page_down(hint), page_down(hint) + length):
-            return page_down(hint)
-        top = MMAP_TOP
+        if hint:
+            hint = max(page_down(hint), MMAP_BOTTOM)
+            if hint + length <= TASK_SIZE and self.is_free(hint, hint + length):
+                return hint
+        top = high
         for v in reversed(self.vmas):
             if v.start >= top:
                 continue
             if v.end <= top and top - v.end >= length:
-                return top - length
-            top = v.start
-        return top - length if top - length >= MMAP_BOTTOM else None
+                return top - length if top - length >= low else None
+            top = min(top, v.start)
+        return top - length if top - length >= low else None
 
-    def map(self, start: int, length: int, prot: int, name: str = "", **info) -> Vma:
-        """Map fresh zeroed pages at [start, start+length), replacing whatever was there."""
+    def map(self, start: int, length: int, prot: int, name: str = "", *, host: int = 0, **info) -> Vma:
+        """Map fresh zeroed pages at [start, start+length) (or the given host pages), replacing what was there."""
         start, end = page_down(start), page_up(start + length)
-        self.unmap(start, end - start)
-        self.uc.mem_map(start, end - start, uc_prot(prot))
-        vma = Vma(start, end, prot, name, **info)
+        size = end - start
+        if not host:
+            host = host_mmap(size)
+        self.unmap(start, size)
+        try:
+            self.uc.mem_map_ptr(start, size, uc_prot(prot), host)
+        except UcError:
+            host_munmap(host, size)
+            raise OSError(errno.ENOMEM, "cannot map guest memory") from None
+        vma = Vma(start, end, prot, name, host=host, **info)
         self._insert(vma)
         return vma
+
+    def map_file(self, start: int, length: int, prot: int, fd: int, offset: int, shared: bool,
+                 name: str, inode: int, dev: str, file_size: int, fd_mode: int = 0,
+                 host_shared: bool | None = None) -> Vma:
+        """A view of host fd at offset. Pages past the end of the file stay anonymous zeros, so a
+        stray access there cannot SIGBUS elfemu itself (Linux would SIGBUS the guest)."""
+        size = page_up(length)
+        host_shared = shared if host_shared is None else host_shared
+        in_file = min(size, max(0, page_up(file_size - offset)))
+        host = host_mmap(size, shared=host_shared and fd < 0)
+        try:
+            if in_file and fd >= 0:
+                host_mmap(in_file, fd, offset, host_shared, at=host)
+            return self.map(start, size, prot, name, host=host, offset=offset, shared=shared, inode=inode,
+                            dev=dev, fd_mode=fd_mode)
+        except BaseException:
+            host_munmap(host, size)
+            raise
 
     def unmap(self, start: int, length: int) -> None:
         start, end = page_down(start), page_up(start + length)
         for v in self._overlapping(start, end):
             lo, hi = max(v.start, start), min(v.end, end)
             self.uc.mem_unmap(lo, hi - lo)
+            host_munmap(v.host + (lo - v.start), hi - lo)
             self._remove(v)
             if v.start < lo:
-                self._insert(replace(v, end=lo))
+                self._insert(v.piece(v.start, lo))
             if hi < v.end:
-                self._insert(replace(v, start=hi, offset=v.offset + (hi - v.start)))
+                self._insert(v.piece(hi, v.end))
 
     def protect(self, start: int, length: int, prot: int) -> bool:
         """mprotect: False when part of the range is unmapped (Linux says ENOMEM)."""
@@ -131,11 +242,45 @@ class AddressSpace:
             self.uc.mem_protect(lo, hi - lo, uc_prot(prot))
             self._remove(v)
             if v.start < lo:
-                self._insert(replace(v, end=lo))
-            self._insert(replace(v, start=lo, end=hi, prot=prot, offset=v.offset + (lo - v.start)))
+                self._insert(v.piece(v.start, lo))
+            self._insert(v.piece(lo, hi, prot=prot))
             if hi < v.end:
-                self._insert(replace(v, start=hi, offset=v.offset + (hi - v.start)))
+                self._insert(v.piece(hi, v.end))
         return True
+
+    def resize(self, v: Vma, new_len: int, new_start: int | None = None) -> Vma:
+        """mremap of the whole mapping v: grow or shrink it, moving it to new_start if given.
+        The host kernel moves the pages (no copying); Unicorn is re-pointed at them."""
+        new_len = page_up(new_len)
+        old_len = v.end - v.start
+        start = v.start if new_start is None else new_start
+        if new_len <= old_len and start == v.start:
+            self.unmap(v.start + new_len, old_len - new_len)
+            return self.find(v.start)
+        host = _check(_libc.mremap(v.host, old_len, new_len, MREMAP_MAYMOVE), "mremap")
+        self.uc.mem_unmap(v.start, old_len)
+        self._remove(v)
+        self.unmap(start, new_len)  # MREMAP_FIXED replaces whatever was at the target
+        nv = replace(v, start=start, end=start + new_len, host=host)
+        self.uc.mem_map_ptr(start, new_len, uc_prot(v.prot), host)
+        self._insert(nv)
+        return nv
+
+    def alias(self, v: Vma, at: int, length: int, start: int) -> Vma:
+        """mremap(old_size=0) of a shared mapping: the same pages once more, at start."""
+        host = _check(_libc.mremap(v.host + (at - v.start), 0, length, MREMAP_MAYMOVE), "mremap")
+        self.unmap(start, length)
+        self.uc.mem_map_ptr(start, length, uc_prot(v.prot), host)
+        nv = v.piece(at, at + length)
+        nv = replace(nv, start=start, end=start + length, host=host)
+        self._insert(nv)
+        return nv
+
+    def host_range(self, start: int, end: int):
+        """(vma, host address, length) for each mapped piece of [start, end)."""
+        for v in self._overlapping(start, end):
+            lo, hi = max(v.start, start), min(v.end, end)
+            yield v, v.host + (lo - v.start), hi - lo
 
     def covered(self, start: int, end: int) -> bool:
         pos = start
@@ -145,11 +290,28 @@ class AddressSpace:
             pos = v.end
         return pos >= end
 
+    def merged(self) -> list[Vma]:
+        """The mappings as Linux shows them: adjacent compatible ones are one vma."""
+        out: list[Vma] = []
+        for v in self.vmas:
+            if out and out[-1].joins(v):
+                out[-1] = replace(out[-1], end=v.end)
+            else:
+                out.append(v)
+        return out
+
     def maps_text(self) -> str:
-        return "".join(v.maps_line() for v in self.vmas)
+        return "".join(v.maps_line() for v in self.merged())
 
     def _overlapping(self, start: int, end: int) -> list[Vma]:
-        return [v for v in self.vmas if v.start < end and v.end > start]
+        i = max(bisect.bisect_right(self.vmas, start, key=lambda v: v.start) - 1, 0)
+        out = []
+        for v in self.vmas[i:]:
+            if v.start >= end:
+                break
+            if v.end > start:
+                out.append(v)
+        return out
 
     def _insert(self, vma: Vma) -> None:
         bisect.insort(self.vmas, vma, key=lambda v: v.start)
@@ -165,13 +327,16 @@ class AddressSpace:
             v = self.find(pos)
             if v is None:
                 raise GuestFault(pos, write)
-            if not v.prot & (PROT_WRITE if write else PROT_READ):
+            if not v.prot & (PROT_WRITE if write else PROT_READ | PROT_WRITE | PROT_EXEC):
                 raise GuestFault(pos, write, mapped=True)
             pos = v.end
 
     def read(self, addr: int, size: int) -> bytes:
         if size <= 0:
             return b""
+        v = self.find(addr)
+        if v is None or addr + size > v.end or not v.prot:
+            self.check(addr, size)
         try:
             return bytes(self.uc.mem_read(addr, size))
         except UcError:
