@@ -82,8 +82,3 @@ def set_robust_list(p, head, length):
         raise SyscallError(errno.EINVAL)
     p.robust_list = head
     return 0
-
-
-def rseq(p, rseq_ptr, length, flags, sig):
-    # Registering rseq is optional for libc; ENOSYS makes glibc fall back cleanly.
-    raise SyscallError(errno.ENOSYS)
