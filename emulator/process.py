@@ -75,7 +75,10 @@ class Process:
     # ----- faults: hooks that cost nothing until they fire ---------------------
     def _on_bad_access(self, uc, access, addr, size, value, _ud) -> bool:
         mapped = access in (UC.UC_MEM_READ_PROT, UC.UC_MEM_WRITE_PROT, UC.UC_MEM_FETCH_PROT)
-        self.fault = Fault(signal.SIGSEGV, SEGV_ACCERR if mapped else SEGV_MAPERR, addr)
+        if 0x0000_8000_0000_0000 <= addr < 0xFFFF_8000_0000_0000:  # non-canonical: #GP, not a page fault
+            self.fault = Fault(signal.SIGSEGV, SI_KERNEL, 0)
+        else:
+            self.fault = Fault(signal.SIGSEGV, SEGV_ACCERR if mapped else SEGV_MAPERR, addr)
         return False
 
     def _on_interrupt(self, uc, intno, _ud) -> None:
