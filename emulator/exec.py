@@ -114,6 +114,13 @@ def build(path: str, argv: list[bytes], envp: list[bytes], depth: int = 0) -> Ne
     return NewImage(uc, Cpu(uc), mem, exe, argv, entry, rsp, image.end, image)
 
 
+def retire(uc: Uc) -> None:
+    """Free a replaced image now: drop the hook closures and the saved exception that tie
+    the old Unicorn into reference cycles, so its memory goes without waiting for the GC."""
+    uc._hook_exception = None
+    uc._callbacks.clear()
+
+
 def _with_path(plan: loader.LoadPlan, path: str) -> loader.LoadPlan:
     from dataclasses import replace
     return replace(plan, path=path)

@@ -99,9 +99,11 @@ class Process:
         """Run until the guest exits (ProcessExit) or must die (ProcessKilled)."""
         while True:
             self.fault = None
+            uc = self.uc
             try:
-                self.uc.emu_start(self.pc, UNTIL_NEVER)
+                uc.emu_start(self.pc, UNTIL_NEVER)
             except ImageReplaced:
+                exec_.retire(uc)  # free the replaced image now, not at some later GC
                 continue
             except UcError as exc:
                 self.handle_cpu_error(exc)
