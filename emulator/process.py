@@ -12,9 +12,9 @@ from unicorn import unicorn_const as UC
 from unicorn.x86_const import UC_X86_INS_SYSCALL
 
 from emulator import exec as exec_
+from emulator import signals
 from emulator.fdtable import FdTable
 from syscalls import dispatch
-from syscalls.errors import ProcessKilled
 
 SEGV_MAPERR, SEGV_ACCERR, ILL_ILLOPN, FPE_INTDIV, SI_KERNEL, TRAP_BRKPT = 1, 2, 2, 1, 0x80, 1
 UNTIL_NEVER = 0xFFFF_FFFF_FFFF_FFFF
@@ -50,6 +50,7 @@ class Process:
         self.argv: list[bytes] = []
         self.brk_start = self.brk_cur = 0
         self.pc = 0  # where emulation resumes
+        self.sig = signals.SignalState(self)
 
     # ----- images -------------------------------------------------------------
     def load(self, path: str, argv: list[bytes], envp: list[bytes]) -> None:
@@ -97,6 +98,7 @@ class Process:
     # ----- the run loop -------------------------------------------------------
     def run(self) -> None:
         """Run until the guest exits (ProcessExit) or must die (ProcessKilled)."""
+        self.sig.start()
         while True:
             self.fault = None
             uc = self.uc
@@ -128,17 +130,21 @@ class Process:
         self.deliver_fault(fault)
 
     def deliver_fault(self, fault: Fault) -> None:
-        raise ProcessKilled(fault.signo, fault.siginfo())
+        self.sig.deliver_fault(fault)
 
     def after_stop(self) -> None:
         """emu_start returned without a fault: an async stop (signals) or a jump to the end."""
+        self.sig.after_stop()
 
     def after_syscall(self) -> None:
         """Pending signals are delivered here, on the way out of a syscall."""
+        self.sig.after_syscall()
 
     # ----- contact points between the process-lifecycle and signal code ---------
     def after_fork_child(self) -> None:
         """In a forked child: restart per-process machinery (e.g. a signal-watching thread)."""
+        self.sig.after_fork_child()
 
     def on_exec(self) -> None:
         """After a successful execve commit: reset handled signals to default, as Linux does."""
+        self.sig.on_exec()
