@@ -16,7 +16,6 @@ from emulator import stepper_view as view
 from emulator.stepper_expr import Evaluator, ExprError, Scanner, parse_lvalue, reg_name
 
 PROMPT = "(elfemu) "
-MOVES = ("si", "ni", "c", "finish", "rsi", "rni", "rc")
 
 
 @dataclass
@@ -60,7 +59,7 @@ class Stepper:
             "regs": self.cmd_regs, "disas": self.cmd_disas, "disassemble": self.cmd_disas,
             "bt": self.cmd_bt, "backtrace": self.cmd_bt, "where": self.cmd_bt, "info": self.cmd_info,
             "i": self.cmd_info, "find": self.cmd_find, "q": self.cmd_quit, "quit": self.cmd_quit,
-            "help": self.cmd_help,
+            "help": self.cmd_help, "echo": self.cmd_echo,
         }
 
     # ----- plumbing ------------------------------------------------------------------
@@ -86,16 +85,16 @@ class Stepper:
         if fn is None:
             self.say(f'Undefined command: "{name}".  Try "help".')
             return
-        if name in MOVES or self.commands[name] in (self.cmd_si, self.cmd_ni, self.cmd_c, self.cmd_finish,
-                                                   self.cmd_rsi, self.cmd_rni, self.cmd_rc):
-            self.out.flush()  # the guest writes straight to fd 1: keep the order
         try:
             fn(arg.strip())
         except ExprError as exc:
             self.say(str(exc))
         except ValueError as exc:
             self.say(str(exc))
-        self.out.flush()
+        except KeyboardInterrupt:
+            self.say("\nInterrupted.")
+            self.location()
+        self.out.flush()  # the guest writes straight to fd 1: keep the order
 
     def alive(self) -> bool:
         if self.dbg.exited is not None:
@@ -303,7 +302,7 @@ class Stepper:
             if insns and insns[0].mnemonic.startswith("ret"):
                 call = self.call_before(pc0)
                 if call is not None:
-                    ev = self.run_until(call, rsp0 - 8, reverse=True)
+                    ev = self.run_until(call, rsp0, reverse=True)
                     if ev is not None:
                         return self.report(ev)
         self.report(self.step_event())
@@ -408,6 +407,8 @@ class Stepper:
                      if fmt[-1] != "x" else f"${n} = {value:#x}")
         elif text.startswith("$") and reg_name(text[1:])[0] == "rip":
             self.say(f"${n} = (void (*)()) {value:#x}{view.sym_suffix(self.syms.where, value)}")
+        elif text == "$eflags":
+            self.say(f"${n} = {view.flags_text(value)}")
         elif text.startswith("$") and reg_name(text[1:])[0] in ("rsp", "rbp"):
             self.say(f"${n} = (void *) {value:#x}")
         elif symbolic:
@@ -446,6 +447,9 @@ class Stepper:
         self.refresh_watches()
 
     def cmd_regs(self, arg: str) -> None:
+        if self.dbg.exited is not None:
+            self.say("The program has no registers now.")
+            return
         regs = self.regs()
         names = [reg_name(a.lstrip("$"))[0] for a in arg.split()] or view.REG_ORDER
         self.say(view.format_regs(regs, self.syms.where, names))
@@ -470,8 +474,9 @@ class Stepper:
         self.say("End of assembler dump.")
 
     def is_code(self, addr: int) -> bool:
+        """Plausible return address: in executable memory, right after a call instruction."""
         v = self.proc.mem.find(addr)
-        return v is not None and bool(v.prot & 4)
+        return v is not None and bool(v.prot & 4) and self.call_before(addr) is not None
 
     def entry_offset(self, pc: int):
         """Where the return address is when pc is in a prologue: 0 -> [rsp], 1 -> [rsp+8]."""
@@ -490,6 +495,9 @@ class Stepper:
         return 0  # a leaf without a frame: the return address stays at [rsp] (best effort)
 
     def cmd_bt(self, arg: str) -> None:
+        if self.dbg.exited is not None:
+            self.say("No stack.")
+            return
         for no, pc in view.backtrace(self.read, self.regs(), self.syms.where, self.entry_offset, self.is_code):
             self.say(view.frame_line(no, pc, self.syms.where))
 
@@ -524,6 +532,10 @@ class Stepper:
     def cmd_quit(self, arg: str) -> None:
         self.done = True
 
+    def cmd_echo(self, arg: str) -> None:
+        """gdb's echo: text with C escapes, no newline unless asked (handy as a marker in scripts)."""
+        self.out.write(arg.encode().decode("unicode_escape"))
+
     def cmd_help(self, arg: str) -> None:
         self.say(HELP)
 
@@ -551,6 +563,9 @@ def read_commands():
             except EOFError:
                 print()
                 return
+            except KeyboardInterrupt:
+                print("Quit")
+                continue
             if line.strip():
                 last = line
             yield last
