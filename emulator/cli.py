@@ -56,6 +56,9 @@ def run_guest(program: str, args: list[str], tracer=None, setup=None) -> int:
     try:
         proc.load(path, argv, envp)
     except ExecError as exc:
+        if exc.signo:  # past Linux's point of no return: the new process dies by the signal
+            fail(program, exc.why, 0)
+            die_by_signal(exc.signo)
         return fail(program, exc.why, 127 if exc.errno in (errno.ENOENT, errno.ENOTDIR) else 126)
     if tracer is not None:
         tracer.start(proc, path, argv, envp)

@@ -6,13 +6,12 @@ build_stack() only ever see those.
 """
 
 import errno
-import io
 import os
+import signal
 import struct
 from dataclasses import dataclass
 
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
+from elftools.elf.structs import ELFStructs
 
 from emulator.memory import PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE, page_down, page_up
 from syscalls.errors import ExecError
@@ -73,93 +72,123 @@ def _prot(flags: int) -> int:
             | (PROT_EXEC if flags & PF_X else 0))
 
 
+def _structs(e_type=None, e_machine=None):
+    """pyelftools' 64-bit little-endian layouts. Like binfmt_elf we do not trust e_ident's
+    class/data bytes: only e_machine, e_type and e_phentsize decide (Linux runs such files)."""
+    st = ELFStructs(little_endian=True, elfclass=64)
+    st.create_basic_structs()
+    if e_type is not None:
+        st.create_advanced_structs(e_type, e_machine, "ELFOSABI_SYSV")
+    return st
+
+
 def plan(path: str, data: bytes) -> LoadPlan:
-    """Validate an ELF image like binfmt_elf and describe how to load it; ExecError otherwise."""
+    """Validate an ELF image like binfmt_elf and describe how to load it; ExecError otherwise.
+
+    What Linux rejects before execve's point of no return gives -errno (ENOEXEC here); what it
+    finds only while mapping (filesz > memsz, segments beyond the address space, misaligned
+    offsets) kills the new process with SIGSEGV, so those ExecErrors carry signo=SIGSEGV."""
 
     def bad(why: str, err: int = errno.ENOEXEC) -> ExecError:
         return ExecError(err, path, why)
 
+    def fatal(why: str) -> ExecError:
+        return ExecError(errno.EINVAL, path, why, signo=signal.SIGSEGV)
+
     if len(data) < 64 or data[:4] != b"\x7fELF":
-        raise bad("not an ELF file")
-    if data[4] != 2 or data[5] != 1:
-        raise bad("not a 64-bit little-endian ELF file")
+        raise bad("not an ELF file" if data[:4] != b"\x7fELF" else "truncated ELF header")
     try:
-        elf = ELFFile(io.BytesIO(data))
-        hdr = elf.header
-        if hdr["e_machine"] != "EM_X86_64":
-            raise bad(f"wrong machine {hdr['e_machine']}")
+        hdr = _structs().Elf_Ehdr.parse(data[:64])
         if hdr["e_type"] not in ("ET_EXEC", "ET_DYN"):
             raise bad(f"not an executable ({hdr['e_type']})")
+        if hdr["e_machine"] != "EM_X86_64":
+            raise bad(f"wrong machine {hdr['e_machine']}")
         if hdr["e_phentsize"] != 56 or not 1 <= hdr["e_phnum"] <= 65536 // 56:
             raise bad("bad program header table")
-        if hdr["e_phoff"] + hdr["e_phnum"] * 56 > len(data):
+        phoff = hdr["e_phoff"]
+        if phoff + hdr["e_phnum"] * 56 > len(data):
             raise bad("program headers outside the file")
-        phdrs = [elf.get_segment(i).header for i in range(hdr["e_phnum"])]
+        st = _structs(hdr["e_type"], hdr["e_machine"])
+        phdrs = [st.Elf_Phdr.parse(data[phoff + 56 * i:phoff + 56 * (i + 1)]) for i in range(hdr["e_phnum"])]
     except ExecError:
         raise
-    except (ELFError, struct.error, ValueError, KeyError, OverflowError) as exc:
-        raise bad(f"malformed ELF ({exc})") from None
+    except Exception as exc:  # pyelftools/construct's many parse errors: all mean "malformed"
+        raise bad(f"malformed ELF ({type(exc).__name__})") from None
 
     segments, interp, exec_stack, phdr_vaddr = [], None, False, None
     for ph in phdrs:
         ptype = ph["p_type"]
-        if ptype == "PT_LOAD":
-            vaddr, memsz, off, filesz = ph["p_vaddr"], ph["p_memsz"], ph["p_offset"], ph["p_filesz"]
-            if filesz > memsz or off + filesz > len(data):
-                raise bad("segment outside the file", errno.EINVAL)
-            if (vaddr - off) % PAGE:
-                raise bad("misaligned segment", errno.EINVAL)
-            if vaddr + memsz > TASK_SIZE or vaddr + memsz < vaddr:
-                raise bad("segment beyond the user address space", errno.EINVAL)
-            if memsz:
-                segments.append(Segment(vaddr, memsz, off, filesz, _prot(ph["p_flags"])))
-        elif ptype == "PT_INTERP":
+        if ptype == "PT_INTERP":
             off, size = ph["p_offset"], ph["p_filesz"]
-            if interp is not None or size < 2 or size > 4096 or off + size > len(data):
+            if interp is not None or size < 2 or size > 4096:
                 raise bad("bad PT_INTERP")
+            if off + size > len(data):
+                raise bad("PT_INTERP outside the file", errno.EIO)
             raw = data[off:off + size]
             if raw[-1:] != b"\0":
                 raise bad("bad PT_INTERP")
-            interp = raw[:-1].decode("latin-1")
+            interp = raw[:-1].split(b"\0")[0].decode("latin-1")
         elif ptype == "PT_GNU_STACK":
             exec_stack = bool(ph["p_flags"] & PF_X)
         elif ptype == "PT_PHDR":
             phdr_vaddr = ph["p_vaddr"]
+    for ph in phdrs:
+        if ph["p_type"] != "PT_LOAD":
+            continue
+        vaddr, memsz, off, filesz = ph["p_vaddr"], ph["p_memsz"], ph["p_offset"], ph["p_filesz"]
+        if (vaddr - off) % PAGE:
+            raise fatal("misaligned segment")
+        if filesz > memsz:
+            raise fatal("segment file size exceeds its memory size")
+        if memsz > TASK_SIZE or vaddr + memsz > TASK_SIZE:
+            raise fatal("segment beyond the user address space")
+        if memsz:
+            segments.append(Segment(vaddr, memsz, off, filesz, _prot(ph["p_flags"])))
     if not segments:
         raise bad("no loadable segments")
-    segments.sort(key=lambda s: s.vaddr)
-    for a, b in zip(segments, segments[1:]):
-        if page_up(a.vaddr + a.memsz) > page_down(b.vaddr) and a.vaddr + a.memsz > b.vaddr:
-            raise bad("overlapping segments", errno.EINVAL)
     if phdr_vaddr is None:
         for s in segments:
-            if s.offset <= hdr["e_phoff"] < s.offset + s.filesz:
-                phdr_vaddr = s.vaddr + hdr["e_phoff"] - s.offset
-    return LoadPlan(path, hdr["e_type"] == "ET_DYN", hdr["e_entry"], hdr["e_phoff"], 56,
+            if s.offset <= phoff < s.offset + s.filesz:
+                phdr_vaddr = s.vaddr + phoff - s.offset
+    # Segments stay in file order: Linux maps them in that order, a later one over an earlier.
+    return LoadPlan(path, hdr["e_type"] == "ET_DYN", hdr["e_entry"], phoff, 56,
                     hdr["e_phnum"], tuple(segments), interp, exec_stack, phdr_vaddr)
 
 
 def map_image(aspace, plan_: LoadPlan, data: bytes, base: int, inode: int = 0, dev: str = "00:00") -> Image:
-    """Map each PT_LOAD with its permissions: file bytes, then zeros up to memsz (the bss)."""
-    bias = base if plan_.is_dyn else 0
-    if plan_.is_dyn:
-        bias -= page_down(plan_.segments[0].vaddr)
+    """Map each PT_LOAD with its permissions as elf_map + set_brk do: the file's pages (named by
+    the path, as /proc/self/maps shows them), the bss tail of the last file page zeroed, then
+    anonymous pages up to memsz. File pages past the end of a truncated file raise SIGBUS when
+    touched, as on Linux; a bss that would need zeroing there kills the exec with SIGSEGV."""
+    low = min(page_down(s.vaddr) for s in plan_.segments)
+    high = max(s.vaddr + s.memsz for s in plan_.segments)
+    bias = base - low if plan_.is_dyn else 0
+    if bias + high > TASK_SIZE:
+        raise ExecError(errno.ENOMEM, plan_.path, "image does not fit in the address space", signo=signal.SIGSEGV)
+    eof = page_up(len(data))
     for s in plan_.segments:
         start = page_down(bias + s.vaddr)
-        end = page_up(bias + s.vaddr + s.memsz)
         file_end = bias + s.vaddr + s.filesz
-        name = plan_.path if s.filesz else ""
-        aspace.map(start, end - start, s.prot, name, offset=page_down(s.offset), inode=inode if s.filesz else 0,
-                   dev=dev if s.filesz else "00:00")
-        # The whole page run comes from the file, as mmap would show it; then zero the bss tail.
-        lead = (bias + s.vaddr) - start
-        chunk = data[s.offset - lead:s.offset + s.filesz]
-        aspace.poke(start, chunk)
-        if s.filesz and file_end < end:
-            aspace.poke(file_end, bytes(end - file_end))
+        fend = page_up(file_end) if s.filesz else start
+        end = page_up(bias + s.vaddr + s.memsz)
+        if fend > start:
+            foff = page_down(s.offset)
+            valid = min(fend, start + max(0, eof - foff))  # pages the file really has
+            if valid > start:
+                aspace.map(start, valid - start, s.prot, plan_.path, offset=foff, inode=inode, dev=dev)
+                aspace.poke(start, data[foff:foff + (valid - start)])
+            if valid < fend:
+                if s.memsz > s.filesz and file_end % PAGE and page_down(file_end) >= valid:
+                    raise ExecError(errno.EFAULT, plan_.path, "bss starts past the end of the file",
+                                    signo=signal.SIGSEGV)
+                aspace.map(valid, fend - valid, s.prot, plan_.path, offset=foff + valid - start, inode=inode,
+                           dev=dev, sigbus=True)
+            if s.memsz > s.filesz and file_end % PAGE:
+                aspace.poke(file_end, bytes(fend - file_end))
+        if end > fend:
+            aspace.map(fend, end - fend, s.prot)
     phdr = bias + plan_.phdr_vaddr if plan_.phdr_vaddr is not None else 0
-    end = max(page_up(bias + s.vaddr + s.memsz) for s in plan_.segments)
-    return Image(plan_, bias, bias + plan_.entry, phdr, end)
+    return Image(plan_, bias, bias + plan_.entry, phdr, page_up(bias + high))
 
 
 def build_stack(aspace, exe: Image, interp: Image | None, argv: list[bytes], envp: list[bytes],

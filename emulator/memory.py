@@ -112,6 +112,7 @@ class Vma:
     dev: str = "00:00"
     host: int = 0  # host address of start
     fd_mode: int = 0  # O_ACCMODE of the fd a file mapping came from (mprotect's EACCES check)
+    sigbus: bool = False  # file pages past the end of the file: any access is SIGBUS (BUS_ADRERR)
 
     @property
     def is_file(self) -> bool:
@@ -194,7 +195,7 @@ class AddressSpace:
             host = host_mmap(size)
         self.unmap(start, size)
         try:
-            self.uc.mem_map_ptr(start, size, uc_prot(prot), host)
+            self.uc.mem_map_ptr(start, size, UC_PROT_NONE if info.get("sigbus") else uc_prot(prot), host)
         except UcError:
             host_munmap(host, size)
             raise OSError(errno.ENOMEM, "cannot map guest memory") from None
@@ -205,17 +206,23 @@ class AddressSpace:
     def map_file(self, start: int, length: int, prot: int, fd: int, offset: int, shared: bool,
                  name: str, inode: int, dev: str, file_size: int, fd_mode: int = 0,
                  host_shared: bool | None = None) -> Vma:
-        """A view of host fd at offset. Pages past the end of the file stay anonymous zeros, so a
-        stray access there cannot SIGBUS elfemu itself (Linux would SIGBUS the guest)."""
+        """A view of host fd at offset. Pages past the end of the file are SIGBUS pages, as on Linux
+        (host pages stay behind them, so elfemu itself can never take the SIGBUS)."""
         size = page_up(length)
         host_shared = shared if host_shared is None else host_shared
-        in_file = min(size, max(0, page_up(file_size - offset)))
+        in_file = size if fd < 0 else min(size, max(0, page_up(file_size - offset)))
         host = host_mmap(size, shared=host_shared and fd < 0)
+        info = dict(shared=shared, inode=inode, dev=dev, fd_mode=fd_mode)
         try:
             if in_file and fd >= 0:
                 host_mmap(in_file, fd, offset, host_shared, at=host)
-            return self.map(start, size, prot, name, host=host, offset=offset, shared=shared, inode=inode,
-                            dev=dev, fd_mode=fd_mode)
+            self.unmap(start, size)
+            if in_file:
+                self.map(start, in_file, prot, name, host=host, offset=offset, **info)
+            if in_file < size:
+                self.map(start + in_file, size - in_file, prot, name, host=host + in_file, offset=offset + in_file,
+                         sigbus=True, **info)
+            return self.find(start)
         except BaseException:
             host_munmap(host, size)
             raise
@@ -239,7 +246,7 @@ class AddressSpace:
             return False
         for v in self._overlapping(start, end):
             lo, hi = max(v.start, start), min(v.end, end)
-            self.uc.mem_protect(lo, hi - lo, uc_prot(prot))
+            self.uc.mem_protect(lo, hi - lo, UC_PROT_NONE if v.sigbus else uc_prot(prot))
             self._remove(v)
             if v.start < lo:
                 self._insert(v.piece(v.start, lo))
@@ -262,7 +269,7 @@ class AddressSpace:
         self._remove(v)
         self.unmap(start, new_len)  # MREMAP_FIXED replaces whatever was at the target
         nv = replace(v, start=start, end=start + new_len, host=host)
-        self.uc.mem_map_ptr(start, new_len, uc_prot(v.prot), host)
+        self.uc.mem_map_ptr(start, new_len, UC_PROT_NONE if v.sigbus else uc_prot(v.prot), host)
         self._insert(nv)
         return nv
 
@@ -327,7 +334,7 @@ class AddressSpace:
             v = self.find(pos)
             if v is None:
                 raise GuestFault(pos, write)
-            if not v.prot & (PROT_WRITE if write else PROT_READ | PROT_WRITE | PROT_EXEC):
+            if v.sigbus or not v.prot & (PROT_WRITE if write else PROT_READ | PROT_WRITE | PROT_EXEC):
                 raise GuestFault(pos, write, mapped=True)
             pos = v.end
 
@@ -335,7 +342,7 @@ class AddressSpace:
         if size <= 0:
             return b""
         v = self.find(addr)
-        if v is None or addr + size > v.end or not v.prot:
+        if v is None or addr + size > v.end or not v.prot or v.sigbus:
             self.check(addr, size)
         try:
             return bytes(self.uc.mem_read(addr, size))

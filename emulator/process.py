@@ -17,6 +17,7 @@ from emulator.fdtable import FdTable
 from syscalls import dispatch
 
 SEGV_MAPERR, SEGV_ACCERR, ILL_ILLOPN, FPE_INTDIV, SI_KERNEL, TRAP_BRKPT = 1, 2, 2, 1, 0x80, 1
+BUS_ADRERR = 2
 UNTIL_NEVER = 0xFFFF_FFFF_FFFF_FFFF
 
 
@@ -78,6 +79,8 @@ class Process:
         mapped = access in (UC.UC_MEM_READ_PROT, UC.UC_MEM_WRITE_PROT, UC.UC_MEM_FETCH_PROT)
         if 0x0000_8000_0000_0000 <= addr < 0xFFFF_8000_0000_0000:  # non-canonical: #GP, not a page fault
             self.fault = Fault(signal.SIGSEGV, SI_KERNEL, 0)
+        elif mapped and getattr(self.mem.find(addr), "sigbus", False):  # a file page past EOF
+            self.fault = Fault(signal.SIGBUS, BUS_ADRERR, addr)
         else:
             self.fault = Fault(signal.SIGSEGV, SEGV_ACCERR if mapped else SEGV_MAPERR, addr)
         return False

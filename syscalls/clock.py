@@ -25,19 +25,18 @@ def now_ns(clock: int) -> int:
 
 
 def sleep_until(p, clock: int, deadline_ns: int) -> None:
-    """The one place the guest sleeps: until `clock` reads deadline_ns.
-    A process with signal machinery may provide p.wait_interruptible(seconds) -> True if a
-    signal is pending (then the sleep ends with EINTR, as Linux's does)."""
+    """The one place the guest sleeps: until `clock` reads deadline_ns. With the signal code
+    present (p.wait_interruptible(seconds) -> True once a guest signal is deliverable), a
+    signal ends the sleep with EINTR, as Linux's does."""
     wait = getattr(p, "wait_interruptible", None)
     while True:
         left = deadline_ns - now_ns(clock)
         if left <= 0:
             return
-        if wait is not None:
-            if wait(left / NSEC):
-                raise SyscallError(errno.EINTR)
-        else:
+        if wait is None:
             time.sleep(left / NSEC)
+        elif wait(left / NSEC):
+            raise SyscallError(errno.EINTR)
 
 
 def read_timespec(p, addr: int) -> int:

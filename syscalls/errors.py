@@ -53,8 +53,11 @@ class ProcessKilled(Exception):
 class ExecError(Exception):
     """execve (or elfemu itself) could not load a program; carries the errno Linux would give."""
 
-    def __init__(self, err: int, path: str, why: str = ""):
+    def __init__(self, err: int, path: str, why: str = "", signo: int = 0):
         super().__init__(f"{path}: {why or os.strerror(err)}")
         self.errno = err
         self.path = path
         self.why = why or os.strerror(err)
+        # Nonzero: Linux fails this only after execve's point of no return, so the process
+        # dies by this signal (SIGSEGV) instead of execve returning -errno.
+        self.signo = signo
