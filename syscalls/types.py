@@ -1,18 +1,24 @@
 """Argument types: each knows how to decode itself for a handler and print itself as strace does.
 
 A row of the syscall table lists one instance per argument. `decode` turns the raw register
-value into what the handler wants (a signed int, a path as bytes, ...). `format` renders the
-raw value for the tracer; types with `out = True` are printed after the call returns, because
-the kernel fills them in (read's buffer, fstat's struct).
+value into what the handler wants: Int/Long/Fd/DirFd decode to signed ints, Path to bytes;
+every other type (pointers, structs, flags) decodes to the raw int. `format` renders the raw
+value for the tracer; types with `out = True` are printed after the call returns, because the
+kernel fills them in (read's buffer, fstat's struct). `format` may return "" to leave an
+argument out, as strace does (open's mode without O_CREAT, clone's stack).
 """
 
 from __future__ import annotations
 
 import errno
+import os
+import re
 
+from syscalls import xlat
 from syscalls.errors import GuestFault, SyscallError
 
 MASK64 = 0xFFFF_FFFF_FFFF_FFFF
+AT_FDCWD = -100
 
 
 def s32(x: int) -> int:
@@ -27,49 +33,53 @@ def s64(x: int) -> int:
 class TraceContext:
     """What a type needs to print one call: the process, all raw args, the result, the options."""
 
+    __slots__ = ("proc", "args", "ret", "opts", "strsize", "show_paths")
+
     def __init__(self, proc, args, ret=None, opts=None):
         self.proc = proc
         self.args = args
         self.ret = ret
         self.opts = opts
-
-    @property
-    def strsize(self) -> int:
-        return getattr(self.opts, "strsize", 32)
+        self.strsize = getattr(opts, "strsize", 32)
+        self.show_paths = getattr(opts, "show_paths", False)
 
     @property
     def failed(self) -> bool:
         return self.ret is None or self.ret < 0
 
+    def read(self, addr: int, size: int) -> bytes | None:
+        try:
+            return self.proc.mem.read(addr, size)
+        except GuestFault:
+            return None
 
-def quote(data: bytes, limit: int | None = None, cut: bool = False) -> str:
+
+# ----- strings ------------------------------------------------------------------------------
+_ESC = {ord('"'): '\\"', ord("\\"): "\\\\", 10: "\\n", 9: "\\t", 13: "\\r", 12: "\\f", 11: "\\v"}
+_PLAIN = re.compile(rb'^[\x20-\x21\x23-\x5b\x5d-\x7e]*$')
+
+
+def quote(data: bytes, limit: int | None = None, cut: bool = False, hexall: bool = False) -> str:
     """strace's string quoting: C escapes, octal for other bytes, '...' when truncated."""
     more = cut or (limit is not None and len(data) > limit)
     if limit is not None:
         data = data[:limit]
+    if hexall:
+        return '"' + "".join(f"\\x{b:02x}" for b in data) + '"' + ("..." if more else "")
+    if _PLAIN.match(data):
+        return '"' + data.decode() + '"' + ("..." if more else "")
     out = []
+    n = len(data)
     for i, b in enumerate(data):
-        c = chr(b)
-        if c in '"\\':
-            out.append("\\" + c)
-        elif c == "\n":
-            out.append("\\n")
-        elif c == "\t":
-            out.append("\\t")
-        elif c == "\r":
-            out.append("\\r")
-        elif c == "\f":
-            out.append("\\f")
-        elif c == "\v":
-            out.append("\\v")
+        e = _ESC.get(b)
+        if e is not None:
+            out.append(e)
         elif 0x20 <= b < 0x7F:
-            out.append(c)
+            out.append(chr(b))
+        elif i + 1 < n and 0x30 <= data[i + 1] <= 0x37:
+            out.append(f"\\{b:03o}")
         else:
-            nxt = data[i + 1] if i + 1 < len(data) else None
-            if nxt is not None and 0x30 <= nxt <= 0x37:
-                out.append(f"\\{b:03o}")
-            else:
-                out.append(f"\\{b:o}")
+            out.append(f"\\{b:o}")
     return '"' + "".join(out) + '"' + ("..." if more else "")
 
 
@@ -77,6 +87,35 @@ def ptr(x: int) -> str:
     return "NULL" if x == 0 else f"{x:#x}"
 
 
+def fd_path(fd: int) -> str | None:
+    """What -y prints next to an fd: the host's /proc view (guest fds are host fds)."""
+    try:
+        return os.readlink(f"/proc/self/fd/{fd}")
+    except OSError:
+        return None
+
+
+def flags_text(table, raw: int, zero: str = "0") -> str:
+    if raw == 0:
+        return zero
+    names, rest = [], raw
+    for value, name in table:
+        if value and rest & value == value:
+            names.append(name)
+            rest &= ~value
+    if rest:
+        names.append(f"{rest:#x}")
+    return "|".join(names)
+
+
+def errno_text(err: int) -> str:
+    name = xlat.ERRNO_NAMES.get(err)
+    if name is None:
+        return f"-1 ({os.strerror(err)})" if err < 512 else f"-1 {err}"
+    return f"-1 {name} ({os.strerror(err)})"
+
+
+# ----- the basic types ----------------------------------------------------------------------
 class Arg:
     """A plain unsigned integer; the base of all argument types."""
 
@@ -88,6 +127,13 @@ class Arg:
 
     def format(self, t: TraceContext, raw: int) -> str:
         return str(raw)
+
+
+class UInt(Arg):
+    """A C unsigned int: the low 32 bits."""
+
+    def format(self, t, raw):
+        return str(raw & 0xFFFF_FFFF)
 
 
 class Int(Arg):
@@ -121,7 +167,7 @@ class Ptr(Arg):
     """An address the handler uses itself; printed as strace prints pointers."""
 
     def format(self, t, raw):
-        return ptr(raw)
+        return "NULL" if raw == 0 else f"{raw:#x}"
 
 
 class Fd(Int):
@@ -129,16 +175,20 @@ class Fd(Int):
 
     def format(self, t, raw):
         fd = s32(raw)
-        path = t.opts.fd_path(t.proc, fd) if t.opts is not None and getattr(t.opts, "show_paths", False) else None
-        return f"{fd}<{path}>" if path else str(fd)
-
-
-AT_FDCWD = -100
+        if t.show_paths and fd >= 0:
+            path = fd_path(fd)
+            if path:
+                return f"{fd}<{path}>"
+        return str(fd)
 
 
 class DirFd(Fd):
     def format(self, t, raw):
-        return "AT_FDCWD" if s32(raw) == AT_FDCWD else super().format(t, raw)
+        if s32(raw) == AT_FDCWD:
+            if t.show_paths:
+                return f"AT_FDCWD<{os.getcwd()}>"
+            return "AT_FDCWD"
+        return super().format(t, raw)
 
 
 class Path(Arg):
@@ -153,25 +203,57 @@ class Path(Arg):
             raise SyscallError(errno.EFAULT) from None
 
     def format(self, t, raw):
+        if raw == 0:
+            return "NULL"
         try:
-            return quote(t.proc.mem.read_cstr(raw, 4096), 4096)
+            return quote(t.proc.mem.read_cstr(raw, 4096))
         except GuestFault:
             return ptr(raw)
 
 
-class InBuf(Arg):
-    """Bytes the guest gives the kernel (write's buf): the length is argument `size`."""
-
-    def __init__(self, size: int):
-        self.size = size
+class Str(Ptr):
+    """A NUL-terminated string cut at -s (sethostname's name, memfd_create's name)."""
 
     def format(self, t, raw):
-        n = t.args[self.size]
+        if raw == 0:
+            return "NULL"
         try:
-            data = t.proc.mem.read(raw, min(n, t.strsize + 1))
+            data = t.proc.mem.read_cstr(raw, t.strsize + 1)
         except GuestFault:
             return ptr(raw)
-        return quote(data, t.strsize, cut=n > t.strsize)
+        return quote(data, t.strsize)
+
+
+class OutPath(Ptr):
+    """A path the kernel writes (getcwd): printed on success, `ret` bytes long with the NUL."""
+
+    out = True
+
+    def format(self, t, raw):
+        if t.failed:
+            return ptr(raw)
+        data = t.read(raw, max(t.ret - 1, 0))
+        return ptr(raw) if data is None else quote(data)
+
+
+class InBuf(Ptr):
+    """Bytes the guest gives the kernel (write's buf): the length is argument `size`."""
+
+    def __init__(self, size: int, hexall: bool = False):
+        self.size = size
+        self.hexall = hexall
+
+    def format(self, t, raw):
+        n = t.args[self.size] if self.size >= 0 else t.ret
+        return buf_text(t, raw, n, self.hexall)
+
+
+def buf_text(t, raw, n, hexall=False) -> str:
+    lim = t.strsize
+    data = t.read(raw, min(n, lim)) if n > 0 else b""
+    if data is None:
+        return ptr(raw)
+    return quote(data, lim, cut=n > lim, hexall=hexall)
 
 
 class OutBuf(InBuf):
@@ -179,80 +261,145 @@ class OutBuf(InBuf):
 
     out = True
 
-    def __init__(self):
-        super().__init__(size=-1)
+    def __init__(self, hexall: bool = False):
+        super().__init__(size=-1, hexall=hexall)
 
     def format(self, t, raw):
         if t.failed:
             return ptr(raw)
-        n = t.ret
-        try:
-            data = t.proc.mem.read(raw, min(n, t.strsize + 1))
-        except GuestFault:
-            return ptr(raw)
-        return quote(data, t.strsize, cut=n > t.strsize)
+        return buf_text(t, raw, t.ret, self.hexall)
 
 
 class Flags(Arg):
     """A bit set printed as NAME|NAME|0x..., from an xlat table of (value, name) pairs."""
 
-    def __init__(self, table, zero: str = "0", bits: int = 64):
+    def __init__(self, table, zero: str = "0", bits: int = 32):
         self.table = table
         self.zero = zero
         self.bits = bits
 
     def format(self, t, raw):
-        raw &= (1 << self.bits) - 1
-        if raw == 0:
-            return self.zero
-        names, rest = [], raw
-        for value, name in self.table:
-            if value and rest & value == value:
-                names.append(name)
-                rest &= ~value
-        if rest:
-            names.append(f"{rest:#x}")
-        return "|".join(names)
+        return flags_text(self.table, raw & ((1 << self.bits) - 1), self.zero)
 
 
 class Enum(Arg):
     """A constant printed by name (ARCH_SET_FS, SEEK_SET, ...), else as a number."""
 
-    def __init__(self, table, bits: int = 32, default_hex: bool = False):
+    def __init__(self, table, bits: int = 32, default: str = "int", suffix: str = ""):
         self.names = dict(table)
         self.bits = bits
-        self.default_hex = default_hex
+        self.default = default  # how an unknown value prints: int, hex or a "/* NAME_??? */" note
+        self.suffix = suffix
 
     def format(self, t, raw):
         raw &= (1 << self.bits) - 1
         name = self.names.get(raw)
         if name:
             return name
-        return f"{raw:#x}" if self.default_hex else str(s32(raw) if self.bits == 32 else raw)
+        if self.default == "hex":
+            return f"{raw:#x}"
+        text = str(s32(raw) if self.bits == 32 else s64(raw))
+        return f"{text} /* {self.suffix} */" if self.suffix else text
 
 
 class Octal(Arg):
+    """A permission mode: 0644, 000."""
+
     def format(self, t, raw):
         return f"0{raw & 0o7777:o}" if raw & 0o7777 else "000"
 
 
+def mode_text(mode: int) -> str:
+    """S_IFREG|0644, as stat's st_mode and mknod's mode print."""
+    fmt = mode & 0o170000
+    perm = mode & 0o7777
+    name = dict(xlat.S_IFMT).get(fmt)
+    p = f"0{perm:o}" if perm else "000"
+    if name:
+        return f"{name}|{p}" if perm else name
+    return p if not fmt else f"{mode:#o}"
+
+
+class FileMode(Arg):
+    def format(self, t, raw):
+        return mode_text(raw & 0xFFFF_FFFF)
+
+
+class OpenFlags(Arg):
+    """O_RDONLY|O_CREAT|...: the access mode first, then the flags."""
+
+    def format(self, t, raw):
+        raw &= 0xFFFF_FFFF
+        acc = xlat.O_ACCMODE[raw & 3][1]
+        rest = raw & ~3
+        if raw & xlat.O_TMPFILE == xlat.O_TMPFILE:
+            rest &= ~0o200000  # O_TMPFILE includes O_DIRECTORY
+        return acc if not rest else acc + "|" + flags_text(xlat.O_FLAGS, rest)
+
+
+class OpenMode(Octal):
+    """open's third argument: printed only with O_CREAT or O_TMPFILE, like strace."""
+
+    def __init__(self, flags_index: int):
+        self.flags_index = flags_index
+
+    def format(self, t, raw):
+        fl = t.args[self.flags_index]
+        if fl & xlat.O_CREAT or fl & xlat.O_TMPFILE == xlat.O_TMPFILE:
+            return super().format(t, raw)
+        return ""
+
+
+class MmapFlags(Arg):
+    def format(self, t, raw):
+        raw &= 0xFFFF_FFFF
+        kind = dict(xlat.MAP_TYPES).get(raw & 3)
+        rest = raw & ~3
+        parts = [kind] if kind else []
+        if rest:
+            parts.append(flags_text(xlat.MAP_FLAGS, rest))
+        return "|".join(parts) if parts else "0"
+
+
+class Signal(Arg):
+    def format(self, t, raw):
+        return xlat.signame(s32(raw))
+
+
+class Unused(Arg):
+    """An argument strace leaves out (it depends on another one)."""
+
+    def __init__(self, show=None):
+        self.show = show  # (index, mask): print as a pointer when args[index] & mask
+
+    def format(self, t, raw):
+        if self.show and t.args[self.show[0]] & self.show[1]:
+            return ptr(raw)
+        return ""
+
+
 class Ret:
-    """How a return value prints: decimal, hex address, or '?' (exit never returns)."""
+    """How a return value prints: decimal, hex address, octal, or '?' (exit never returns)."""
 
     def __init__(self, kind: str = "int"):
         self.kind = kind
 
     def format(self, t, value: int) -> str:
-        if self.kind == "none":
+        kind = self.kind
+        if kind == "none":
             return "?"
-        if self.kind == "hex" and value >= 0:
+        if kind == "hex" and value >= 0:
             return f"{value:#x}"
-        if self.kind == "fd" and value >= 0:
-            return Fd().format(t, value)
+        if kind == "fd" and value >= 0:
+            return FD.format(t, value)
+        if kind == "octal" and value >= 0:
+            return f"0{value:o}" if value else "000"
         return str(value)
 
 
 # Shared instances so table rows stay short.
 INT, LONG, ULONG, HEX, PTR, FD, DIRFD, PATH = Int(), Long(), Arg(), Hex(), Ptr(), Fd(), DirFd(), Path()
+UINT, STR, OCTAL, SIGNAL, FILEMODE, UNUSED = UInt(), Str(), Octal(), Signal(), FileMode(), Unused()
+OPENFLAGS, MMAPFLAGS = OpenFlags(), MmapFlags()
 SIZE = ULONG
-RET_INT, RET_HEX, RET_FD, RET_NONE = Ret("int"), Ret("hex"), Ret("fd"), Ret("none")
+RET_INT, RET_HEX, RET_FD, RET_NONE, RET_OCTAL = Ret("int"), Ret("hex"), Ret("fd"), Ret("none"), Ret("octal")
