@@ -44,6 +44,16 @@ def die_by_signal(signo: int) -> None:
     os._exit(128 + signo)
 
 
+def initial_environment() -> list[bytes]:
+    """The environment elfemu was started with, byte for byte and in order. os.environ is not
+    it: Python's start-up may add LC_CTYPE=C.UTF-8 (PEP 538 locale coercion)."""
+    try:
+        with open("/proc/self/environ", "rb") as f:
+            return [e for e in f.read().split(b"\0") if e]
+    except OSError:
+        return [os.fsencode(f"{k}={v}") for k, v in os.environ.items()]
+
+
 def run_guest(program: str, args: list[str], tracer=None, setup=None) -> int:
     """Load and run one guest program; never returns normally once the guest has started."""
     from emulator.process import Process
@@ -52,7 +62,7 @@ def run_guest(program: str, args: list[str], tracer=None, setup=None) -> int:
     path = resolve(program)
     proc = Process(tracer=tracer)
     argv = [os.fsencode(a) for a in [program, *args]]
-    envp = [os.fsencode(f"{k}={v}") for k, v in os.environ.items()]
+    envp = initial_environment()
     try:
         proc.load(path, argv, envp)
     except ExecError as exc:

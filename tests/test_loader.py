@@ -1,0 +1,271 @@
+"""The loader: what Linux's execve rejects (and how), static-PIE, and the System V initial stack.
+
+Malformed files are made by patching real ELF files. Each is run natively (execve in a forked
+child: -errno or the signal it dies by) and under elfemu: ENOEXEC and friends become a one-line
+`elfemu: PATH: reason` with status 126/127; failures Linux only finds after execve's point of no
+return kill the process with SIGSEGV, and elfemu dies the same way. A hypothesis fuzz test
+mutates headers and truncates files: never a Python traceback.
+"""
+
+import errno
+import os
+import re
+import signal
+import struct
+import subprocess
+import sys
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from emulator import loader
+from syscalls.errors import ExecError
+from tests.conftest import HELLO178, ROOT, need_tool, run_emu, run_native, sample
+
+AUXV_SRC = r"""
+#include <stdio.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/auxv.h>
+extern char **environ;
+extern const char __ehdr_start[];
+extern char _start[];
+int main(int argc, char **argv) {
+    char **envp = argv + argc + 1;
+    int n = 0;
+    while (envp[n]) n++;
+    uint64_t *auxv = (uint64_t *)(envp + n + 1);
+    unsigned char *rnd = (unsigned char *)getauxval(AT_RANDOM);
+    int nonzero = 0;
+    for (int i = 0; i < 16; i++) nonzero |= rnd[i];
+    printf("argc=%d\n", argc);
+    for (int i = 0; i < argc; i++) printf("argv[%d]=%s\n", i, argv[i]);
+    for (int i = 0; i < n; i++) printf("envp[%d]=%s\n", i, envp[i]);
+    printf("environ==envp %d\n", environ == envp);
+    printf("argv%%16=%lu\n", (unsigned long)((uintptr_t)argv % 16));
+    printf("argv strings contiguous %d\n", argc < 2 || argv[1] == argv[0] + strlen(argv[0]) + 1);
+    printf("env after argv %d\n", n == 0 || envp[0] == argv[argc - 1] + strlen(argv[argc - 1]) + 1);
+    printf("execfn above env %d\n", n == 0 || (char *)getauxval(AT_EXECFN) > envp[n - 1]);
+    printf("random above auxv %d nonzero %d\n", (uint64_t *)rnd > auxv, nonzero != 0);
+    printf("AT_PAGESZ=%lu AT_PHENT=%lu AT_PHNUM=%lu AT_CLKTCK=%lu AT_FLAGS=%lu AT_BASE=%lx\n",
+           getauxval(AT_PAGESZ), getauxval(AT_PHENT), getauxval(AT_PHNUM), getauxval(AT_CLKTCK),
+           getauxval(AT_FLAGS), getauxval(AT_BASE));
+    printf("AT_PHDR-ehdr=%lu AT_ENTRY-_start=%lu\n", getauxval(AT_PHDR) - (unsigned long)__ehdr_start,
+           getauxval(AT_ENTRY) - (unsigned long)_start);
+    printf("AT_UID=%lu AT_EUID=%lu AT_GID=%lu AT_EGID=%lu AT_SECURE=%lu\n", getauxval(AT_UID),
+           getauxval(AT_EUID), getauxval(AT_GID), getauxval(AT_EGID), getauxval(AT_SECURE));
+    printf("AT_PLATFORM=%s AT_EXECFN=%s\n", (char *)getauxval(AT_PLATFORM), (char *)getauxval(AT_EXECFN));
+#ifdef NONPIE
+    printf("AT_ENTRY=%lx AT_PHDR=%lx\n", getauxval(AT_ENTRY), getauxval(AT_PHDR));
+#endif
+    return 0;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def auxv_progs(tmp_path_factory):
+    d = tmp_path_factory.mktemp("auxv")
+    (d / "auxv.c").write_text(AUXV_SRC)
+    builds = {
+        "glibc": [need_tool("gcc"), "-static", "-DNONPIE"],
+        "musl": [need_tool("musl-gcc"), "-static", "-DNONPIE"],
+        "static-pie": [need_tool("gcc"), "-static-pie", "-fPIE"],
+    }
+    out = {}
+    for name, cmd in builds.items():
+        exe = d / f"auxv_{name}"
+        subprocess.run([*cmd, "-O1", "-o", exe, d / "auxv.c"], check=True)
+        out[name] = exe
+    return out
+
+
+def run_exact(args, env, **kw):
+    """elfemu with exactly this environment (no PYTHONPATH: the venv's python finds the package)."""
+    return subprocess.run([sys.executable, "-m", "emulator", "run", *map(str, args)], env=env, cwd=ROOT,
+                          capture_output=True, timeout=120, **kw)
+
+
+@pytest.mark.parametrize("kind", ["glibc", "musl", "static-pie"])
+def test_initial_stack_and_auxv(auxv_progs, kind):
+    """argc/argv/envp layout and the deterministic auxv entries match a native run exactly."""
+    exe = auxv_progs[kind]
+    env = {"A": "1", "LONGER_NAME": "x" * 37, "EMPTY": ""}
+    args = [exe, "one", "", "three and spaces"]
+    native = run_native(args, env=env)
+    emu = run_exact(args, env)
+    assert native.returncode == 0 and emu.returncode == 0, emu.stderr.decode(errors="replace")
+    assert b"Traceback" not in emu.stderr
+    assert emu.stdout == native.stdout
+    assert b"argv%16=8" in emu.stdout  # rsp % 16 == 0 at entry: argc at rsp, argv at rsp+8
+    assert b"AT_PLATFORM=x86_64" in emu.stdout
+
+
+def test_static_pie_sample_loads_at_a_base():
+    """ET_DYN without PT_INTERP: mapped at a base (Linux's no-ASLR PIE base), runs like native."""
+    exe = sample("glibc", "hello_pie")
+    data = exe.read_bytes()
+    p = loader.plan(str(exe), data)
+    assert p.is_dyn and p.interp is None
+    native, emu = run_native([exe]), run_emu([exe])
+    assert (emu.returncode, emu.stdout) == (native.returncode, native.stdout)
+
+
+# ----- rejections, differential against the host kernel ---------------------------------------------
+def native_exec(path) -> tuple[str, int]:
+    """("errno", E) if execve fails, ("signal", S) if the new process dies by S, ("exit", status)."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        fd = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        try:
+            os.set_inheritable(w, False)
+            os.execv(path, [path])
+        except OSError as exc:
+            os.write(w, str(exc.errno).encode())
+        os._exit(255)
+    os.close(w)
+    err = os.read(r, 100)
+    os.close(r)
+    _, status = os.waitpid(pid, 0)
+    if err:
+        return "errno", int(err)
+    code = os.waitstatus_to_exitcode(status)
+    return ("signal", -code) if code < 0 else ("exit", code)
+
+
+def _load(data: bytes) -> list[int]:
+    """Offsets of the PT_LOAD program headers."""
+    phoff, phnum = struct.unpack_from("<Q", data, 32)[0], struct.unpack_from("<H", data, 56)[0]
+    return [phoff + 56 * i for i in range(phnum) if struct.unpack_from("<I", data, phoff + 56 * i)[0] == 1]
+
+
+def _patch(fmt: str, off: int, value: int):
+    def f(b: bytearray):
+        struct.pack_into(fmt, b, off, value)
+    return f
+
+
+def _ph(index: int, field: int, value):
+    """Set a field of the index-th PT_LOAD: 8=p_offset 16=p_vaddr 32=p_filesz 40=p_memsz."""
+    def f(b: bytearray):
+        off = _load(bytes(b))[index] + field
+        struct.pack_into("<Q", b, off, value(b, off) if callable(value) else value)
+    return f
+
+
+MUTATIONS = {
+    "empty": (lambda b: b.clear(), ("errno", errno.ENOEXEC)),
+    "magic": (lambda b: b.__setitem__(1, ord("X")), ("errno", errno.ENOEXEC)),
+    "truncated_header": (lambda b: b.__delitem__(slice(40, None)), ("errno", errno.ENOEXEC)),
+    "truncated_phdrs": (lambda b: b.__delitem__(slice(64 + 20, None)), ("errno", errno.ENOEXEC)),
+    "truncated_half": (lambda b: b.__delitem__(slice(len(b) // 2, None)), ("signal", signal.SIGSEGV)),
+    "class32_runs": (lambda b: b.__setitem__(4, 1), ("exit", 0)),
+    "bigendian_runs": (lambda b: b.__setitem__(5, 2), ("exit", 0)),
+    "machine_i386": (_patch("<H", 18, 3), ("errno", errno.ENOEXEC)),
+    "machine_aarch64": (_patch("<H", 18, 183), ("errno", errno.ENOEXEC)),
+    "type_rel": (_patch("<H", 16, 1), ("errno", errno.ENOEXEC)),
+    "type_core": (_patch("<H", 16, 4), ("errno", errno.ENOEXEC)),
+    "phoff_outside": (_patch("<Q", 32, 0x7FFF_FFFF), ("errno", errno.ENOEXEC)),
+    "phnum_zero": (_patch("<H", 56, 0), ("errno", errno.ENOEXEC)),
+    "phnum_huge": (_patch("<H", 56, 0xFFFF), ("errno", errno.ENOEXEC)),
+    "phentsize": (_patch("<H", 54, 32), ("errno", errno.ENOEXEC)),
+    "filesz_gt_memsz": (_ph(0, 32, lambda b, o: struct.unpack_from("<Q", b, o + 8)[0] + 0x1000),
+                        ("signal", signal.SIGSEGV)),
+    "memsz_huge": (_ph(0, 40, 0x7FFF_FFFF_F000), ("signal", signal.SIGSEGV)),
+    "memsz_wraps": (_ph(1, 40, 0xFFFF_FFFF_FFFF_F000), ("signal", signal.SIGSEGV)),
+    "vaddr_top": (_ph(0, 16, 0x7FFF_FFFF_F000), ("signal", signal.SIGSEGV)),
+    "misaligned": (_ph(0, 8, 0x123), ("signal", signal.SIGSEGV)),
+    "offset_past_eof": (_ph(0, 8, 0x1000_0000), ("signal", signal.SIGBUS)),
+}
+
+
+@pytest.fixture(scope="module")
+def static_hello():
+    return sample("glibc", "hello")
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_rejection_matches_linux(static_hello, tmp_path, name):
+    mutate, expected = MUTATIONS[name]
+    data = bytearray(static_hello.read_bytes())
+    mutate(data)
+    path = tmp_path / name
+    path.write_bytes(bytes(data))
+    path.chmod(0o755)
+    assert native_exec(str(path)) == expected  # pins what the host kernel does
+    emu = run_emu([path])
+    assert b"Traceback" not in emu.stderr
+    kind, value = expected
+    if kind == "errno":
+        assert emu.returncode == (127 if value == errno.ENOENT else 126)
+        assert re.fullmatch(rb"elfemu: [^\n]*: [^\n]+\n", emu.stderr), emu.stderr
+    elif kind == "signal":
+        assert emu.returncode == -value, emu.stderr
+    else:
+        assert emu.returncode == value, emu.stderr
+
+
+def test_plan_errnos(static_hello):
+    """The errno each rejection carries (what a guest's execve returns)."""
+    good = static_hello.read_bytes()
+    cases = [
+        (b"", errno.ENOEXEC, 0),
+        (good[:100], errno.ENOEXEC, 0),
+        (good[:16] + struct.pack("<H", 1) + good[18:], errno.ENOEXEC, 0),
+    ]
+    b = bytearray(good)
+    _ph(0, 32, lambda b, o: struct.unpack_from("<Q", b, o + 8)[0] + 1)(b)
+    cases.append((bytes(b), errno.EINVAL, signal.SIGSEGV))
+    for data, err, signo in cases:
+        with pytest.raises(ExecError) as info:
+            loader.plan("x", data)
+        assert (info.value.errno, info.value.signo) == (err, signo)
+
+
+def test_bad_interp_is_enoent(tmp_path):
+    """A PT_INTERP naming a missing file: execve says ENOENT, elfemu exits 127."""
+    src = tmp_path / "dyn.c"
+    src.write_text("int main(void){return 0;}\n")
+    exe = tmp_path / "dyn"
+    subprocess.run([need_tool("gcc"), "-o", exe, src, "-Wl,--dynamic-linker=/nonexistent/ld.so"], check=True)
+    assert native_exec(str(exe)) == ("errno", errno.ENOENT)
+    emu = run_emu([exe])
+    assert emu.returncode == 127 and emu.stderr.startswith(b"elfemu: "), emu.stderr
+
+
+# ----- fuzz: mutated real ELF files never give a traceback ------------------------------------------
+FUZZ_BASES = {"hello178": HELLO178, "glibc_hello": ROOT / "samples" / "build" / "glibc" / "hello"}
+
+
+@settings(max_examples=60, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(base=st.sampled_from(sorted(FUZZ_BASES)),
+       flips=st.lists(st.tuples(st.integers(0, 64 + 56 * 12 - 1), st.integers(0, 255)), max_size=6),
+       cut=st.one_of(st.none(), st.integers(0, 4096), st.floats(0.0, 1.0)))
+def test_fuzz_never_traceback(tmp_path_factory, base, flips, cut):
+    data = bytearray(FUZZ_BASES[base].read_bytes())
+    for off, val in flips:
+        if off < len(data):
+            data[off] = val
+    if isinstance(cut, int):
+        del data[cut:]
+    elif isinstance(cut, float):
+        del data[int(len(data) * cut):]
+    path = tmp_path_factory.mktemp("fuzz") / "prog"
+    path.write_bytes(bytes(data))
+    path.chmod(0o755)
+    try:
+        emu = run_emu([path], timeout=5, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return  # a mutated program may loop forever, natively too
+    assert b"Traceback" not in emu.stderr, emu.stderr.decode(errors="replace")
+    own = [ln for ln in emu.stderr.splitlines() if ln.startswith(b"elfemu: ") and b"unimplemented" not in ln]
+    if emu.returncode in (126, 127) and own:
+        assert len(own) == 1 and re.fullmatch(rb"elfemu: .*: .+", own[0])
+    else:
+        assert emu.returncode < 0 or 0 <= emu.returncode <= 255
