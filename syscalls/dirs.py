@@ -1,0 +1,100 @@
+"""Directories and names: getdents64, getcwd, chdir, mkdir, rmdir, unlink, rename, link, symlink.
+
+getdents64 is the host's getdents64 on the same fd, so the directory position moves exactly
+as it would natively; names are never followed here, so only chdir needs procfs.host_path.
+"""
+
+import ctypes
+
+from syscalls import procfs
+from syscalls.fsbase import PATH_MAX, check_path, dirfd, host, writable
+from syscalls.types import AT_FDCWD
+
+AT_REMOVEDIR = 0x200
+DIRENT_MAX = 1 << 20  # one getdents call fills at most this much (Linux caps it similarly)
+
+
+def _entries(p, nr, fd, dirp, count):
+    fd = p.fds.host(fd)
+    n = writable(p, dirp, min(count, DIRENT_MAX))
+    buf = ctypes.create_string_buffer(n)
+    got = host(nr, fd, buf, n)
+    p.mem.write(dirp, buf.raw[:got])
+    return got
+
+
+def getdents64(p, fd, dirp, count):
+    return _entries(p, 217, fd, dirp, count)
+
+
+def getdents(p, fd, dirp, count):
+    return _entries(p, 78, fd, dirp, count)
+
+
+def getcwd(p, buf, size):
+    n = writable(p, buf, min(size, PATH_MAX)) if size else 0
+    hbuf = ctypes.create_string_buffer(max(n, 1))
+    got = host(79, hbuf, n)
+    p.mem.write(buf, hbuf.raw[:got])
+    return got
+
+
+def chdir(p, path):
+    return host(80, procfs.host_path(p, check_path(path)))
+
+
+def fchdir(p, fd):
+    return host(81, p.fds.host(fd))
+
+
+def mkdirat(p, fd, path, mode):
+    return host(258, dirfd(p, fd, check_path(path)), path, mode & 0xFFFF_FFFF)
+
+
+def mkdir(p, path, mode):
+    return mkdirat(p, AT_FDCWD, path, mode)
+
+
+def rmdir(p, path):
+    return host(84, check_path(path))
+
+
+def unlinkat(p, fd, path, flags):
+    return host(263, dirfd(p, fd, check_path(path)), path, flags & 0xFFFF_FFFF)
+
+
+def unlink(p, path):
+    return host(87, check_path(path))
+
+
+def renameat2(p, olddir, old, newdir, new, flags):
+    check_path(old)
+    check_path(new)
+    return host(316, dirfd(p, olddir, old), old, dirfd(p, newdir, new), new, flags & 0xFFFF_FFFF)
+
+
+def renameat(p, olddir, old, newdir, new):
+    return renameat2(p, olddir, old, newdir, new, 0)
+
+
+def rename(p, old, new):
+    return renameat2(p, AT_FDCWD, old, AT_FDCWD, new, 0)
+
+
+def linkat(p, olddir, old, newdir, new, flags):
+    check_path(old)
+    check_path(new)
+    return host(265, dirfd(p, olddir, old), old, dirfd(p, newdir, new), new, flags & 0xFFFF_FFFF)
+
+
+def link(p, old, new):
+    return linkat(p, AT_FDCWD, old, AT_FDCWD, new, 0)
+
+
+def symlinkat(p, target, newdir, path):
+    check_path(target)
+    return host(266, target, dirfd(p, newdir, check_path(path)), path)
+
+
+def symlink(p, target, path):
+    return symlinkat(p, target, AT_FDCWD, path)

@@ -1,0 +1,109 @@
+"""Shared helpers of the file-system handlers: the host's raw syscall, dirfds, guest buffers.
+
+Guest fds are host fds and both sides are x86-64 Linux, so most file-system calls are the
+host's own system call made with the guest's arguments: the errnos, flag checks and struct
+layouts (struct stat, statx, statfs, dirent64, termios, flock) are then Linux's exactly.
+Python's os wrappers are avoided where they differ from the raw call (os.open and os.dup
+add O_CLOEXEC; os.* validate arguments themselves). Guest memory is only ever touched
+through p.mem, so a bad guest pointer is -EFAULT, never a host crash.
+"""
+
+import ctypes
+import errno
+import os
+
+from syscalls.errors import GuestFault, SyscallError
+from syscalls.types import AT_FDCWD
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_syscall = _libc.syscall
+_syscall.restype = ctypes.c_long
+
+MAX_RW_COUNT = 0x7FFF_F000  # Linux caps one read/write at this many bytes
+PATH_MAX = 4096
+PROT_WRITE = 0x2
+
+
+def _arg(a):
+    if a is None:
+        return ctypes.c_void_p(0)
+    if isinstance(a, int):
+        return ctypes.c_long(a)
+    if isinstance(a, bytes):
+        return ctypes.c_char_p(a)
+    return a  # a ctypes buffer: passed by address
+
+
+def host(nr: int, *args) -> int:
+    """The host's system call `nr`; ints, bytes (C strings) and ctypes buffers as arguments.
+
+    Returns the result (>= 0) or raises OSError with the host's errno, which dispatch turns
+    into the guest's -errno.
+    """
+    ret = _syscall(ctypes.c_long(nr), *[_arg(a) for a in args])
+    if ret == -1:
+        err = ctypes.get_errno()
+        raise OSError(err, os.strerror(err))
+    return ret
+
+
+def dirfd(p, fd: int, path: bytes | None = b"") -> int:
+    """The host dirfd for an *at call: AT_FDCWD passes, an absolute path ignores it (as Linux
+    does), anything else must be one of the guest's fds."""
+    if fd == AT_FDCWD or (path and path.startswith(b"/")):
+        return AT_FDCWD
+    return p.fds.host(fd)
+
+
+def writable(p, addr: int, count: int) -> int:
+    """How many bytes from addr the guest may write, up to count (a read into a partly bad
+    buffer returns the good prefix, as copy_to_user would); EFAULT when none."""
+    mem = p.mem
+    v = mem.find(addr)
+    if v is not None and addr + count <= v.end and v.prot & PROT_WRITE:
+        return count
+    pos, end = addr, addr + count
+    while pos < end:
+        v = mem.find(pos)
+        if v is None or not v.prot & PROT_WRITE:
+            break
+        pos = v.end
+    n = min(pos, end) - addr
+    if n <= 0 and count > 0:
+        raise SyscallError(errno.EFAULT)
+    return max(n, 0)
+
+
+def out(p, addr: int, size: int):
+    """A zeroed host buffer for a struct the host kernel fills; checked writable in the guest
+    first, so the call is not made (no side effect) when the guest pointer is bad."""
+    p.mem.check(addr, size, write=True)
+    return ctypes.create_string_buffer(size)
+
+
+def put(p, addr: int, buf, size: int | None = None) -> None:
+    p.mem.write(addr, buf.raw[: size if size is not None else len(buf)])
+
+
+def inbuf(p, addr: int, size: int):
+    """A host copy of a guest struct the kernel reads (NULL stays NULL)."""
+    if addr == 0:
+        return None
+    return ctypes.create_string_buffer(p.mem.read(addr, size), size)
+
+
+def opt_path(p, addr: int) -> bytes | None:
+    """A path argument that may be NULL (utimensat): None, or the bytes (EFAULT if bad)."""
+    if addr == 0:
+        return None
+    try:
+        return p.mem.read_cstr(addr, PATH_MAX)
+    except GuestFault:
+        raise SyscallError(errno.EFAULT) from None
+
+
+def check_path(path: bytes) -> bytes:
+    """Linux refuses paths that do not fit PATH_MAX (read_cstr stops at the limit)."""
+    if len(path) >= PATH_MAX:
+        raise SyscallError(errno.ENAMETOOLONG)
+    return path
