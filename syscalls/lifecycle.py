@@ -19,7 +19,7 @@ import struct
 import sys
 
 from emulator import exec as exec_
-from syscalls.errors import ExecError, SyscallError
+from syscalls.errors import ExecError, ProcessKilled, SyscallError
 from syscalls.types import AT_FDCWD
 
 CSIGNAL = 0x000000FF
@@ -157,6 +157,8 @@ def do_execve(p, path: str, argv_ptr: int, envp_ptr: int):
     try:
         img = exec_.build(path, argv, envp)
     except ExecError as exc:
+        if exc.signo:  # failed past Linux's point of no return: the process dies
+            raise ProcessKilled(exc.signo, {"si_signo": exc.signo, "si_code": 0x80}) from None
         raise SyscallError(exc.errno) from None
     except (ValueError, OSError):
         raise SyscallError(errno.ENOEXEC) from None
@@ -207,9 +209,16 @@ def rusage_bytes(ru) -> bytes:
         ru.ru_nsignals, ru.ru_nvcsw, ru.ru_nivcsw)
 
 
+def blocking(p, fn, *args):
+    """Run a blocking host call so that a guest signal interrupts it (the signal code's
+    call_blocking: EINTR, or a restart under SA_RESTART)."""
+    sig = getattr(p, "sig", None)
+    return fn(*args) if sig is None else sig.call_blocking(fn, *args)
+
+
 def wait4(p, pid, wstatus, options, rusage):
     """Host wait4: a child's status passes through unchanged (elfemu exits like its guest)."""
-    got, status, ru = os.wait4(pid, options)
+    got, status, ru = blocking(p, os.wait4, pid, options)
     if got == 0:
         return 0
     if wstatus:
@@ -223,7 +232,7 @@ SIGINFO_SIZE = 128
 
 
 def waitid(p, idtype, ident, infop, options, rusage):
-    res = os.waitid(idtype, ident, options)
+    res = blocking(p, os.waitid, idtype, ident, options)
     if infop:
         if res is None:  # WNOHANG and nobody ready: the kernel clears si_signo and si_pid
             p.mem.write(infop, bytes(SIGINFO_SIZE))

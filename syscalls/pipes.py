@@ -4,26 +4,23 @@ Guest fds are host fds, so these are thin: each call runs the host's own system 
 libc through ctypes, on the guest's struct bytes copied out and back) and the host kernel's
 answer is the guest's. Python's wrappers are avoided where they differ from the raw call:
 os.pipe() and socket objects set O_CLOEXEC, and select.poll merges duplicate fds.
-The signal masks of ppoll and pselect6 are not applied (the guest's mask is the signal
-code's business; the wait itself is the host's).
+A guest signal interrupts a wait through the signal code's call_blocking; ppoll's and
+pselect6's masks are set on the guest's signal state for the length of the wait.
 """
 
 import ctypes
 import errno
 import os
 import struct
-import time
 
 from syscalls.errors import SyscallError
 from syscalls.types import AT_FDCWD
 
 _libc = ctypes.CDLL(None, use_errno=True)
-_libc.ppoll.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_void_p, ctypes.c_void_p]
-_libc.pselect.argtypes = [ctypes.c_int] + [ctypes.c_void_p] * 5
+_libc.syscall.restype = ctypes.c_long
 _libc.socketpair.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_void_p]
 
 POLLNVAL = 0x20
-FD_SETSIZE_BYTES = 128
 TIMESPEC = struct.Struct("<qq")
 
 
@@ -70,10 +67,48 @@ def socketpair(p, domain, type_, protocol, sv_ptr):
     return 0
 
 
-# ----- poll and ppoll ----------------------------------------------------------------------------
+# ----- poll, ppoll, select, pselect6: the host's own ppoll/pselect6 on copies of the guest's structs --
+
+SYS_PSELECT6, SYS_PPOLL = 270, 271
+ERESTARTNOHAND = 514  # the signal code turns this into EINTR (handler ran) or a restart
 
 
-def _ppoll(p, fds_ptr, nfds, timeout_ts: bytes | None) -> tuple[int, bytes | None]:
+def _wait_call(p, nr: int, *args, mask: int | None = None) -> int:
+    """One raw waiting syscall. A guest signal ends it (EINTR, or a restart when no handler
+    runs); an EINTR from a host signal the guest never sees just goes on waiting, with the
+    timeout the kernel has already reduced. `mask` is the guest's signal mask for the wait
+    (ppoll, pselect6): like sigsuspend, it stays until a handler has been set up."""
+    sig = getattr(p, "sig", None)
+    if mask is not None and sig is not None:
+        saved = sig.mask
+        sig.saved_mask = saved
+        sig.set_mask(mask)
+        try:
+            ret = _wait_call(p, nr, *args)
+        except SyscallError as exc:
+            if exc.errno != ERESTARTNOHAND:
+                sig.set_mask(saved)
+                sig.saved_mask = None
+            raise
+        sig.set_mask(saved)
+        sig.saved_mask = None
+        return ret
+    cargs = [a if isinstance(a, ctypes.Array) or a is None else ctypes.c_long(a) for a in args]
+    while True:
+        if sig is None:
+            ret = _libc.syscall(ctypes.c_long(nr), *cargs)
+        else:
+            ret = sig.call_blocking(_libc.syscall, ctypes.c_long(nr), *cargs, restart=ERESTARTNOHAND)
+        if ret >= 0:
+            return ret
+        err = ctypes.get_errno()
+        if err != errno.EINTR:
+            raise OSError(err, os.strerror(err))
+        if sig is not None and sig.deliverable():
+            raise SyscallError(ERESTARTNOHAND)
+
+
+def _ppoll(p, fds_ptr, nfds, ts: bytes | None, mask: int | None = None) -> tuple[int, bytes | None]:
     if nfds > 1 << 20:
         raise SyscallError(errno.EINVAL)
     raw = bytearray(p.mem.read(fds_ptr, 8 * nfds)) if nfds else bytearray(8)
@@ -83,19 +118,18 @@ def _ppoll(p, fds_ptr, nfds, timeout_ts: bytes | None) -> tuple[int, bytes | Non
         for i in range(nfds):
             fd = struct.unpack_from("<i", raw, 8 * i)[0]
             if fd in hidden:
-                masked.append(i)
+                masked.append((i, fd))
                 struct.pack_into("<i", raw, 8 * i, -1)
     arr = (ctypes.c_char * len(raw)).from_buffer(raw)
-    ts = ctypes.create_string_buffer(timeout_ts, 16) if timeout_ts is not None else None
-    n = _check(_libc.ppoll(arr, nfds, ts, None))
-    for i in masked:
-        fd = struct.unpack_from("<i", p.mem.read(fds_ptr + 8 * i, 4))[0]
-        struct.pack_into("<ih", raw, 8 * i, fd, struct.unpack_from("<h", raw, 8 * i + 4)[0])
+    tsbuf = ctypes.create_string_buffer(ts, 16) if ts is not None else None
+    n = _wait_call(p, SYS_PPOLL, arr, nfds, tsbuf, None, 8, mask=mask)
+    for i, fd in masked:
+        struct.pack_into("<i", raw, 8 * i, fd)
         struct.pack_into("<h", raw, 8 * i + 6, POLLNVAL)
         n += 1
     if nfds:
         p.mem.write(fds_ptr, bytes(raw))
-    return n, (ts.raw if ts is not None else None)
+    return n, (tsbuf.raw if tsbuf is not None else None)
 
 
 def poll(p, fds_ptr, nfds, timeout_ms):
@@ -107,71 +141,65 @@ def poll(p, fds_ptr, nfds, timeout_ms):
 
 def ppoll(p, fds_ptr, nfds, tsp, sigmask, sigsetsize):
     ts = p.mem.read(tsp, 16) if tsp else None
-    n, left = _ppoll(p, fds_ptr, nfds, ts)
+    mask = None
+    if sigmask:
+        if sigsetsize != 8:
+            raise SyscallError(errno.EINVAL)
+        mask = p.mem.read_u64(sigmask)
+    n, left = _ppoll(p, fds_ptr, nfds, ts, mask)
     if tsp and left is not None:
         p.mem.write(tsp, left)  # Linux writes back the time that was left
     return n
 
 
-# ----- select and pselect6 -----------------------------------------------------------------------
-
-
-def _select(p, nfds, sets, ts: bytes | None) -> tuple[int, bytes | None]:
+def _select(p, nfds, sets, ts: bytes | None, mask: int | None = None) -> tuple[int, bytes | None]:
     if nfds < 0:
         raise SyscallError(errno.EINVAL)
+    nfds = min(nfds, 1 << 20)
     nbytes = ((nfds + 63) // 64) * 8
-    bufs, guest = [], []
+    bufs = []
     for ptr in sets:
         if ptr:
             data = p.mem.read(ptr, nbytes)
             for fd in p.fds.hidden:
                 if fd < nfds and data[fd // 8] >> (fd % 8) & 1:
                     raise SyscallError(errno.EBADF)
-            bufs.append(ctypes.create_string_buffer(data.ljust(max(nbytes, FD_SETSIZE_BYTES), b"\0")))
+            bufs.append(ctypes.create_string_buffer(data, max(nbytes, 8)))
         else:
             bufs.append(None)
-        guest.append(ptr)
     tsbuf = ctypes.create_string_buffer(ts, 16) if ts is not None else None
-    n = _check(_libc.pselect(nfds, *bufs, tsbuf, None))
-    for ptr, buf in zip(guest, bufs):
+    n = _wait_call(p, SYS_PSELECT6, nfds, *bufs, tsbuf, None, mask=mask)
+    for ptr, buf in zip(sets, bufs):
         if ptr:
             p.mem.write(ptr, buf.raw[:nbytes])
     return n, (tsbuf.raw if tsbuf is not None else None)
 
 
-def _timeleft(start_ns: int, total_ns: int) -> int:
-    return max(0, total_ns - (time.monotonic_ns() - start_ns))
-
-
 def select(p, nfds, readfds, writefds, exceptfds, timeout):
     """select(2) takes a timeval and, on Linux, writes back the time that was left."""
-    ts = total = None
+    ts = None
     if timeout:
         sec, usec = struct.unpack("<qq", p.mem.read(timeout, 16))
         if sec < 0 or usec < 0:
             raise SyscallError(errno.EINVAL)
-        sec, usec = sec + usec // 1_000_000, usec % 1_000_000
-        total = sec * 1_000_000_000 + usec * 1000
-        ts = TIMESPEC.pack(sec, usec * 1000)
-    start = time.monotonic_ns()
-    n, _ = _select(p, nfds, (readfds, writefds, exceptfds), ts)
+        ts = TIMESPEC.pack(sec + usec // 1_000_000, (usec % 1_000_000) * 1000)
+    n, left = _select(p, nfds, (readfds, writefds, exceptfds), ts)
     if timeout:
-        left = 0 if n == 0 else _timeleft(start, total)
-        p.mem.write(timeout, struct.pack("<qq", left // 1_000_000_000, (left % 1_000_000_000) // 1000))
+        sec, nsec = TIMESPEC.unpack(left)
+        p.mem.write(timeout, struct.pack("<qq", sec, nsec // 1000))
     return n
 
 
 def pselect6(p, nfds, readfds, writefds, exceptfds, tsp, sigmask):
-    ts = total = None
+    ts = p.mem.read(tsp, 16) if tsp else None
+    mask = None
+    if sigmask:  # pselect6's last argument points at {const sigset_t *ss; size_t ss_len}
+        ss, ss_len = struct.unpack("<QQ", p.mem.read(sigmask, 16))
+        if ss:
+            if ss_len != 8:
+                raise SyscallError(errno.EINVAL)
+            mask = p.mem.read_u64(ss)
+    n, left = _select(p, nfds, (readfds, writefds, exceptfds), ts, mask)
     if tsp:
-        ts = p.mem.read(tsp, 16)
-        sec, nsec = TIMESPEC.unpack(ts)
-        if sec < 0 or not 0 <= nsec < 1_000_000_000:
-            raise SyscallError(errno.EINVAL)
-        total = sec * 1_000_000_000 + nsec
-    start = time.monotonic_ns()
-    n, _ = _select(p, nfds, (readfds, writefds, exceptfds), ts)
-    if tsp:
-        left = 0 if n == 0 else _timeleft(start, total)
-        p.mem.write(tsp, TIMESPEC.pack(left // 1_000_000_000, left % 1_000_000_000))
+        p.mem.write(tsp, left)
     return n
