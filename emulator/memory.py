@@ -111,7 +111,7 @@ class Vma:
     inode: int = 0
     dev: str = "00:00"
     host: int = 0  # host address of start
-    fd_mode: int = 0  # O_ACCMODE of the fd a file mapping came from (mprotect's EACCES check)
+    fd_mode: int = -1  # O_ACCMODE of the fd a file mapping came from (mprotect's EACCES check)
     sigbus: bool = False  # file pages past the end of the file: any access is SIGBUS (BUS_ADRERR)
 
     @property
@@ -204,7 +204,7 @@ class AddressSpace:
         return vma
 
     def map_file(self, start: int, length: int, prot: int, fd: int, offset: int, shared: bool,
-                 name: str, inode: int, dev: str, file_size: int, fd_mode: int = 0,
+                 name: str, inode: int, dev: str, file_size: int, fd_mode: int = -1,
                  host_shared: bool | None = None) -> Vma:
         """A view of host fd at offset. Pages past the end of the file are SIGBUS pages, as on Linux
         (host pages stay behind them, so elfemu itself can never take the SIGBUS)."""

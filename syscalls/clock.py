@@ -101,7 +101,7 @@ def nanosleep(p, req, rem):
 
 def clock_nanosleep(p, clock, flags, req, rem):
     if clock not in SLEEP_CLOCKS:
-        raise SyscallError(errno.ENOTSUP if clock in (CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM) else errno.EINVAL)
+        raise SyscallError(errno.EOPNOTSUPP if clock == CLOCK_THREAD_CPUTIME_ID else errno.EINVAL)
     return _sleep(p, clock, flags, req, rem)
 
 

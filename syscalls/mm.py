@@ -77,8 +77,8 @@ def _placement(p, addr: int, length: int, flags: int) -> int:
             raise SyscallError(errno.EINVAL)
         if addr + length > TASK_SIZE:
             raise SyscallError(errno.ENOMEM)
-        if addr < 0x10000:
-            raise SyscallError(errno.EPERM)  # below vm.mmap_min_addr
+        if addr < _mmap_min_addr() and os.geteuid() != 0:  # root has CAP_SYS_RAWIO
+            raise SyscallError(errno.EPERM)
         if flags & MAP_FIXED_NOREPLACE and not flags & MAP_FIXED and not p.mem.is_free(addr, addr + length):
             raise SyscallError(errno.EEXIST)
         return addr
@@ -150,6 +150,14 @@ def _map_char_device(p, addr, size, prot, flags, host_fd, st):
     raise SyscallError(errno.ENODEV)
 
 
+def _mmap_min_addr() -> int:
+    try:
+        with open("/proc/sys/vm/mmap_min_addr") as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return 0x10000
+
+
 def _fd_mode(host_fd: int) -> int:
     return fcntl.fcntl(host_fd, fcntl.F_GETFL) & O_ACCMODE
 
@@ -199,7 +207,7 @@ def mprotect(p, addr, length, prot):
         raise SyscallError(errno.ENOMEM)
     if prot & PROT_WRITE:
         for v in p.mem._overlapping(addr, addr + size):
-            if v.shared and v.is_file and v.fd_mode not in (0, O_RDWR):
+            if v.shared and v.fd_mode >= 0 and v.fd_mode != O_RDWR:
                 raise SyscallError(errno.EACCES)
     p.mem.protect(addr, size, prot & 7)
     return 0

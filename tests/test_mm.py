@@ -1,0 +1,103 @@
+"""Memory, information and time syscalls, differential: tests/mm_probe.c prints one line per check
+(mmap/munmap/mprotect/mremap/madvise/msync/mincore/brk errors and effects, file and shared mappings,
+rlimits, uname, sysinfo, getrandom, affinity, clocks and sleeps) and must print the same natively
+and under elfemu, for glibc and musl. Plus AddressSpace unit checks: /proc/self/maps merging, and
+splitting a huge sparse mapping without touching its pages.
+"""
+
+import resource
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, need_tool, run_emu, run_native
+
+PROBE = Path(__file__).with_name("mm_probe.c")
+STACK = 8 << 20
+
+
+@pytest.fixture(scope="module")
+def probes(tmp_path_factory):
+    d = tmp_path_factory.mktemp("mmprobe")
+    out = {}
+    for libc, cc in (("glibc", "gcc"), ("musl", "musl-gcc")):
+        exe = d / f"probe_{libc}"
+        subprocess.run([need_tool(cc), "-static", "-O1", "-w", "-o", exe, PROBE], check=True)
+        out[libc] = exe
+    return out
+
+
+def _stack_8m():
+    resource.setrlimit(resource.RLIMIT_STACK, (STACK, resource.getrlimit(resource.RLIMIT_STACK)[1]))
+
+
+@pytest.mark.parametrize("libc", ["glibc", "musl"])
+def test_probe_matches_native(probes, libc, tmp_path):
+    exe = probes[libc]
+    native = run_native([exe, tmp_path / "native.dat"], preexec_fn=_stack_8m)
+    emu = run_emu([exe, tmp_path / "emu.dat"], preexec_fn=_stack_8m)
+    assert b"Traceback" not in emu.stderr, emu.stderr.decode(errors="replace")
+    assert native.returncode == 0
+    assert emu.stdout.decode().splitlines() == native.stdout.decode().splitlines()
+    assert emu.returncode == 0
+
+
+def _aspace():
+    from unicorn import UC_ARCH_X86, UC_MODE_64, Uc
+
+    from emulator.memory import AddressSpace
+    return AddressSpace(Uc(UC_ARCH_X86, UC_MODE_64))
+
+
+def test_maps_merges_adjacent_compatible():
+    from emulator.memory import PROT_READ, PROT_WRITE
+    mem = _aspace()
+    rw = PROT_READ | PROT_WRITE
+    mem.map(0x10000, 0x1000, rw, "[heap]")
+    mem.map(0x11000, 0x2000, rw, "[heap]")
+    mem.map(0x20000, 0x1000, rw)
+    mem.map(0x21000, 0x1000, PROT_READ)
+    mem.map(0x22000, 0x1000, PROT_READ)
+    lines = mem.maps_text().splitlines()
+    assert [ln.split()[0] for ln in lines] == ["00010000-00013000", "00020000-00021000", "00021000-00023000"]
+    assert lines[0].endswith("[heap]")
+    mem.protect(0x11000, 0x1000, PROT_READ)  # a split shows three lines, as Linux would
+    assert len(mem.maps_text().splitlines()) == 5
+    mem.protect(0x11000, 0x1000, rw)
+    assert len(mem.maps_text().splitlines()) == 3
+
+
+def test_pieces_keep_contents_and_file_offsets():
+    from emulator.memory import PROT_READ, PROT_WRITE
+    mem = _aspace()
+    mem.map(0x40000, 0x4000, PROT_READ | PROT_WRITE, "/bin/x", offset=0x3000, inode=7, dev="08:01")
+    mem.poke(0x40000, b"A" * 0x4000)
+    mem.unmap(0x41000, 0x1000)
+    mem.protect(0x43000, 0x1000, PROT_READ)
+    assert [(v.start, v.offset) for v in mem.vmas] == [(0x40000, 0x3000), (0x42000, 0x5000), (0x43000, 0x6000)]
+    assert mem.read(0x42ffe, 4) == b"AA" + b"A" * 2
+    assert not mem.is_free(0x40000, 0x41000) and mem.is_free(0x41000, 0x42000)
+
+
+RSS_SCRIPT = r"""
+import resource
+from unicorn import Uc, UC_ARCH_X86, UC_MODE_64
+from emulator.memory import AddressSpace, PROT_READ, PROT_WRITE
+mem = AddressSpace(Uc(UC_ARCH_X86, UC_MODE_64))
+base = 0x7F00_0000_0000
+mem.map(base, 8 << 30, PROT_READ | PROT_WRITE)
+for i in range(4):
+    mem.write(base + i * (2 << 30), b"x")
+mem.protect(base + 4096, 4096, PROT_READ)
+mem.unmap(base + (1 << 30), 4096)
+assert mem.read(base + (4 << 30), 1) == b"x"
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def test_split_of_huge_sparse_mapping_touches_nothing():
+    """Unicorn copies a region to split it; host-owned pages (mem_map_ptr) split for free."""
+    out = subprocess.run([sys.executable, "-c", RSS_SCRIPT], cwd=ROOT, capture_output=True, timeout=60, check=True)
+    assert int(out.stdout) < 150 * 1024, out.stdout  # KiB
