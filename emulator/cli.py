@@ -77,13 +77,13 @@ def run_guest(program: str, args: list[str], tracer=None, setup=None) -> int:
     try:
         proc.run()
     except ProcessExit as exc:
-        if tracer is not None:
-            tracer.exited(proc, exc.status)
+        if proc.tracer is not None:  # a child of an untraced fork (no -f) has none
+            proc.tracer.exited(proc, exc.status)
         sys.stdout.flush()
         os._exit(exc.status)
     except ProcessKilled as exc:
-        if tracer is not None:
-            tracer.killed(proc, exc.signo, exc.siginfo)
+        if proc.tracer is not None:
+            proc.tracer.killed(proc, exc.signo, exc.siginfo)
         die_by_signal(exc.signo)
     return 0
 
@@ -103,10 +103,15 @@ def main(argv: list[str] | None = None) -> int:
         ns = p.parse_args(rest)
         return run_guest(ns.program, ns.args)
     if cmd == "trace":
-        from emulator.tracer import Tracer, parse_options
+        from emulator.trace_options import parse_or_exit
+        from emulator.tracer import Tracer
 
-        opts, program, args = parse_options(rest)
-        return run_guest(program, args, tracer=Tracer(opts))
+        opts, program, args = parse_or_exit(rest)
+        try:
+            tracer = Tracer(opts)
+        except OSError as exc:
+            return fail(opts.output or "trace", exc.strerror or str(exc), 1)
+        return run_guest(program, args, tracer=tracer)
     if cmd == "step":
         from emulator.stepper import main as step_main
 

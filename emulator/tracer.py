@@ -1,56 +1,347 @@
-"""strace-format printer, driven by the syscall table's argument types (minimal first cut)."""
+"""strace-format printer, driven by the syscall table's argument types.
 
+dispatch.py calls enter() before a handler and exit() after it (unwind() when the handler
+ends the process or replaces the image). Input arguments are formatted on entry, output
+arguments on return; each type in the row prints itself (syscalls/types.py, structs.py).
+
+With -f every guest process is a host process (fork happens inside a handler), so the
+tracer object continues in the child. What strace shows across processes — the
+`[pid N] ` prefix while more than one process is traced, and `<unfinished ...>` /
+`<... NAME resumed>` when lines interleave — lives in a small shared memory page created
+before the first fork, guarded by a POSIX record lock (those are per process).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import mmap
 import os
-import signal
+import struct
 import sys
+import tempfile
+import time
 
-from syscalls.types import TraceContext
+from emulator.trace_options import Options, parse_options  # noqa: F401 - parse_options re-exported
+from emulator.trace_summary import Summary
+from syscalls import xlat
+from syscalls.structs import siginfo_text
+from syscalls.types import TraceContext, errno_text, quote
+
+FORK_NRS = {56, 57, 58, 435}
+NPROCS, UNFINISHED = 0, 1  # slots (int64) in the shared page
 
 
-class Options:
-    strsize = 32
-    show_paths = False
-    output = None
+class Output:
+    """Where lines go: stderr unbuffered (keeps order with the guest's own stderr), -o files buffered."""
+
+    def __init__(self, path: str | None):
+        if path is None:
+            self.fd, self.buffered = 2, False
+        else:
+            self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | os.O_CLOEXEC, 0o666)
+            self.buffered = True
+        self.buf: list[str] = []
+        self.size = 0
+
+    def write(self, text: str) -> None:
+        if self.buffered:
+            self.buf.append(text)
+            self.size += len(text)
+            if self.size > 65536:
+                self.flush()
+        else:
+            _write_all(self.fd, text.encode(errors="surrogateescape"))
+
+    def flush(self) -> None:
+        if self.buf:
+            data = "".join(self.buf).encode(errors="surrogateescape")
+            self.buf, self.size = [], 0
+            _write_all(self.fd, data)
 
 
-def parse_options(argv):
-    opts = Options()
-    return opts, argv[0], argv[1:]
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        n = os.write(fd, data)
+        data = data[n:]
+
+
+class Shared:
+    """State every traced process sees: how many are alive, who has an unfinished line."""
+
+    def __init__(self):
+        self.page = mmap.mmap(-1, 4096)
+        tmp = tempfile.TemporaryFile()
+        self.lockfd = os.dup(tmp.fileno())
+        tmp.close()
+        self.set(NPROCS, 1)
+
+    def get(self, slot: int) -> int:
+        return struct.unpack_from("<q", self.page, slot * 8)[0]
+
+    def set(self, slot: int, value: int) -> None:
+        struct.pack_into("<q", self.page, slot * 8, value)
+
+    def lock(self) -> None:
+        fcntl.lockf(self.lockfd, fcntl.LOCK_EX)
+
+    def unlock(self) -> None:
+        fcntl.lockf(self.lockfd, fcntl.LOCK_UN)
 
 
 class Tracer:
-    def __init__(self, opts):
+    def __init__(self, opts: Options):
         self.opts = opts
-        self.out = sys.stderr
+        self.out = Output(opts.output)
+        self.pid = self.main_pid = os.getpid()
+        self.shared = Shared() if opts.follow else None
+        self.summary = Summary() if opts.summary else None
+        self.selected = opts.trace
+        self.signals = opts.signals
+        self.last_time = None
+        self.pending_head = False  # this process wrote a line start still waiting for its end
+        self.last_signal = None
+        self.insn = None
+        self.head_len = 0
+        self.stamped = bool(opts.timestamps or opts.relative)
 
+    # ----- line machinery -------------------------------------------------------------------
+    def prefix(self) -> str:
+        p = ""
+        if self.shared is not None:
+            if self.opts.output is not None:
+                p = f"{self.pid:<5d} "
+            elif self.shared.get(NPROCS) > 1:
+                p = f"[pid {self.pid:5d}] "
+        return p + self.stamp(time.time()) if self.opts.timestamps or self.opts.relative else p
+
+    def stamp(self, now: float) -> str:
+        o = self.opts
+        if o.relative:
+            last = self.last_time if self.last_time is not None else now
+            self.last_time = now
+            d = max(now - last, 0.0)
+            return f"{int(d):6d}.{int(d * 1e6) % 1000000:06d} "
+        if o.timestamps >= 3:
+            return f"{now:.6f} "
+        if o.timestamps == 2:
+            return time.strftime("%H:%M:%S", time.localtime(now)) + f".{int(now * 1e6) % 1000000:06d} "
+        return time.strftime("%H:%M:%S ", time.localtime(now))
+
+    def emit(self, text: str) -> None:
+        """A whole line (lifecycle lines): with the prefix."""
+        self.emit_raw(self.prefix() + text)
+
+    def emit_raw(self, line: str) -> None:
+        sh = self.shared
+        if sh is None or sh.get(NPROCS) <= 1 and sh.get(UNFINISHED) == 0:
+            self.out.write(line)
+            return
+        sh.lock()
+        try:
+            self._interrupt_other(sh)
+            self.out.write(line)
+            self.out.flush()
+        finally:
+            sh.unlock()
+
+    def _interrupt_other(self, sh) -> None:
+        owner = sh.get(UNFINISHED)
+        if owner and owner != self.pid:
+            self.out.write(" <unfinished ...>\n")
+            sh.set(UNFINISHED, 0)
+
+    def _multi(self) -> bool:
+        sh = self.shared
+        return sh is not None and sh.get(NPROCS) > 1
+
+    # ----- the dispatch interface -------------------------------------------------------------
     def start(self, proc, path, argv, envp):
-        from syscalls.types import quote
-        args = ", ".join(quote(a) for a in argv)
-        self.line(f"execve({quote(path.encode())}, [{args}], {proc.rsp0:#x} /* {len(envp)} vars */)", 0)
-
-    def line(self, text, ret):
-        self.out.write(f"{text:<39} = {ret}\n")
+        """The first line: strace shows the execve that started the program."""
+        args = ", ".join(quote(a, self.opts.strsize) for a in argv[: self.opts.strsize])
+        if len(argv) > self.opts.strsize:
+            args += ", ..."
+        if self.opts.insn_range:
+            self.install_insn_hook(proc)
+        if self.summary is not None:
+            self.summary.add("execve", False, 0.0)
+            return
+        if self.selected is not None and 59 not in self.selected:
+            return
+        self.emit(f"{'execve(' + quote(path.encode()) + ', [' + args + '], ' + f'{proc.rsp0:#x}'}"
+                  f" /* {len(envp)} vars */) = 0\n")
 
     def enter(self, proc, call):
+        if self.selected is not None and call.nr not in self.selected:
+            call.pc = None
+            return
         t = TraceContext(proc, call.args, None, self.opts)
-        call.pc = [a.format(t, r) for a, r in zip(call.spec.args, call.args) if not a.out]
+        spec = call.spec
+        if not spec.args and spec.handler is None and spec.name.startswith("syscall_"):
+            parts = [f"{a:#x}" for a in call.args]
+            head_n = 6
+        else:
+            parts = []
+            head_n = -1
+            for i, (a, raw) in enumerate(zip(spec.args, call.args)):
+                if a.out:
+                    if head_n < 0:
+                        head_n = i
+                    parts.append(None)
+                else:
+                    parts.append(a.format(t, raw))
+            if head_n < 0:
+                head_n = len(parts)
+        now = time.time() if self.opts.durations or self.summary is not None else 0.0
+        call.pc = (t, parts, head_n, now)
+        if self.summary is None and self._multi():
+            self._write_head(call, parts, head_n)
+
+    def _write_head(self, call, parts, head_n) -> None:
+        sh = self.shared
+        sh.lock()
+        try:
+            self._interrupt_other(sh)
+            shown = [p for p in parts[:head_n] if p]
+            head = call.spec.name + "(" + ", ".join(shown)
+            if head_n < len(parts):
+                head += ", " if shown else ""
+            line = self.prefix() + head
+            self.head_len = len(line)
+            self.out.write(line)
+            self.out.flush()
+            sh.set(UNFINISHED, self.pid)
+            self.pending_head = True
+        finally:
+            sh.unlock()
 
     def exit(self, proc, call):
-        t = TraceContext(proc, call.args, call.ret, self.opts)
-        it = iter(call.pc)
-        parts = [a.format(t, r) if a.out else next(it) for a, r in zip(call.spec.args, call.args)]
-        ret = call.spec.ret.format(t, call.ret)
-        if call.ret < 0:
-            import errno
-            ret = f"-1 {errno.errorcode.get(-call.ret, -call.ret)} ({os.strerror(-call.ret)})"
-        self.line(f"{call.spec.name}({', '.join(parts)})", ret)
+        if call.nr in FORK_NRS and os.getpid() != self.pid:
+            self.forked_child(proc)
+            return
+        state = call.pc
+        if state is None:
+            return
+        t, parts, head_n, then = state
+        ret = call.ret
+        t.ret = ret
+        spec = call.spec
+        if self.summary is not None:
+            self.summary.add(spec.name, ret < 0, time.time() - then)
+            return
+        for i, a in enumerate(spec.args):
+            if a.out:
+                parts[i] = a.format(t, call.args[i])
+        if ret < 0:
+            rtext = errno_text(-ret)
+        else:
+            rtext = spec.ret.format(t, ret)
+        if self.opts.durations:
+            rtext += f" <{time.time() - then:.6f}>"
+        self.finish(call, parts, head_n, rtext)
+
+    def finish(self, call, parts, head_n, rtext) -> None:
+        name = call.spec.name
+        if self.pending_head:
+            self.pending_head = False
+            sh = self.shared
+            sh.lock()
+            try:
+                rest = ", ".join(p for p in parts[head_n:] if p) + ")"
+                if sh.get(UNFINISHED) == self.pid:
+                    sh.set(UNFINISHED, 0)
+                    pad = max(39 - self.head_len - len(rest), 0)
+                    self.out.write(f"{rest}{' ' * pad} = {rtext}\n")
+                else:
+                    self._interrupt_other(sh)
+                    line = f"{self.prefix()}<... {name} resumed>{rest}"
+                    self.out.write(f"{line:<39} = {rtext}\n")
+                self.out.flush()
+            finally:
+                sh.unlock()
+            return
+        text = name + "(" + ", ".join(p for p in parts if p) + ")"
+        if self.shared is None and not self.stamped:
+            self.out.write(f"{text:<39} = {rtext}\n")
+            return
+        pre = self.prefix()
+        self.emit_raw(f"{pre + text:<39} = {rtext}\n")
 
     def unwind(self, proc, call, exc):
-        parts = list(call.pc)
-        self.line(f"{call.spec.name}({', '.join(parts)})", "?")
+        """The handler did not return: exit (= ?), a committed execve (= 0), or a fatal signal."""
+        state = call.pc
+        if state is None:
+            if type(exc).__name__ == "ImageReplaced" and self.opts.insn_range:
+                self.install_insn_hook(proc)
+            return
+        t, parts, head_n, then = state
+        replaced = type(exc).__name__ == "ImageReplaced"
+        if self.summary is not None:
+            if replaced or call.nr not in (60, 231):
+                self.summary.add(call.spec.name, False, time.time() - then)
+            else:
+                self.summary.add(call.spec.name, False, 0.0)
+            return
+        for i, a in enumerate(call.spec.args):
+            if a.out:
+                parts[i] = "" if not replaced else a.format(t, call.args[i])
+        self.finish(call, parts, head_n, "0" if replaced else "?")
+        if replaced and self.opts.insn_range:
+            self.install_insn_hook(proc)
+
+    # ----- processes and signals ----------------------------------------------------------------
+    def forked_child(self, proc) -> None:
+        """First event in a new child: trace it with -f (strace attaches), else stop tracing."""
+        self.pid = os.getpid()
+        self.pending_head = False
+        if self.shared is None:
+            self.out.buf, self.out.size = [], 0
+            proc.tracer = None
+            return
+        if self.summary is not None:
+            self.summary = Summary()
+        sh = self.shared
+        sh.lock()
+        try:
+            sh.set(NPROCS, sh.get(NPROCS) + 1)
+        finally:
+            sh.unlock()
+        if self.summary is None:
+            sys.stderr.write(f"elfemu: Process {self.pid} attached\n")
+            sys.stderr.flush()
+
+    def signal(self, proc, signo: int, siginfo: dict) -> None:
+        """A signal is delivered to the guest: --- SIGxxx {...} ---."""
+        if self.summary is not None or (self.signals is not None and signo not in self.signals):
+            return
+        self.last_signal = signo
+        self.emit(f"--- {xlat.signame(signo)} {siginfo_text(dict(siginfo, si_signo=signo))} ---\n")
 
     def exited(self, proc, status):
-        self.out.write(f"+++ exited with {status} +++\n")
+        self.end(f"+++ exited with {status} +++\n")
 
     def killed(self, proc, signo, info):
-        self.out.write(f"+++ killed by {signal.Signals(signo).name} +++\n")
+        if info is not None and self.last_signal != signo:
+            self.signal(proc, signo, info)
+        self.end(f"+++ killed by {xlat.signame(signo)} +++\n")
+
+    def end(self, line: str) -> None:
+        if self.summary is not None:
+            if os.getpid() == self.main_pid:
+                self.out.write(self.summary.table())
+        else:
+            self.emit(line)
+        self.out.flush()
+        if self.shared is not None:
+            sh = self.shared
+            sh.lock()
+            try:
+                sh.set(NPROCS, max(sh.get(NPROCS) - 1, 0))
+            finally:
+                sh.unlock()
+
+    # ----- --trace-insn ----------------------------------------------------------------------------
+    def install_insn_hook(self, proc) -> None:
+        from emulator.trace_insn import install
+
+        install(self, proc, self.opts.insn_range)
+

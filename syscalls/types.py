@@ -56,7 +56,7 @@ class TraceContext:
 
 # ----- strings ------------------------------------------------------------------------------
 _ESC = {ord('"'): '\\"', ord("\\"): "\\\\", 10: "\\n", 9: "\\t", 13: "\\r", 12: "\\f", 11: "\\v"}
-_PLAIN = re.compile(rb'^[\x20-\x21\x23-\x5b\x5d-\x7e]*$')
+_PLAIN = re.compile(rb"[\x20-\x21\x23-\x5b\x5d-\x7e]*")
 
 
 def quote(data: bytes, limit: int | None = None, cut: bool = False, hexall: bool = False) -> str:
@@ -66,7 +66,7 @@ def quote(data: bytes, limit: int | None = None, cut: bool = False, hexall: bool
         data = data[:limit]
     if hexall:
         return '"' + "".join(f"\\x{b:02x}" for b in data) + '"' + ("..." if more else "")
-    if _PLAIN.match(data):
+    if _PLAIN.fullmatch(data):
         return '"' + data.decode() + '"' + ("..." if more else "")
     out = []
     n = len(data)
@@ -403,3 +403,21 @@ UINT, STR, OCTAL, SIGNAL, FILEMODE, UNUSED = UInt(), Str(), Octal(), Signal(), F
 OPENFLAGS, MMAPFLAGS = OpenFlags(), MmapFlags()
 SIZE = ULONG
 RET_INT, RET_HEX, RET_FD, RET_NONE, RET_OCTAL = Ret("int"), Ret("hex"), Ret("fd"), Ret("none"), Ret("octal")
+
+
+class Signed(Int):
+    """A C int whose handler wants it signed, printed by another type (a signal, a clock id, ...)."""
+
+    def __init__(self, inner: Arg):
+        self.inner = inner
+        self.out = inner.out
+
+    def format(self, t, raw):
+        return self.inner.format(t, raw)
+
+
+class PathPtr(Ptr):
+    """A path printed as strace prints it, for a handler that reads it itself (decode: the address)."""
+
+    def format(self, t, raw):
+        return PATH.format(t, raw)
