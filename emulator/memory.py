@@ -157,13 +157,15 @@ class AddressSpace:
     def __init__(self, uc):
         self.uc = uc
         self.vmas: list[Vma] = []  # sorted by start, non-overlapping; never rebound (see _release)
+        self._last: Vma | None = None  # the mapping the previous read/write hit (syscall buffers repeat)
+        self._starts: list[int] = []  # vmas' start addresses, for bisect without a key function
         fin = getattr(uc, "_Uc__finalizer", None)
         if fin is not None:
             weakref.finalize(uc, _release, fin, self.vmas)
 
     # ----- the map -----------------------------------------------------------
     def find(self, addr: int) -> Vma | None:
-        i = bisect.bisect_right(self.vmas, addr, key=lambda v: v.start) - 1
+        i = bisect.bisect_right(self._starts, addr) - 1
         if i >= 0 and addr < self.vmas[i].end:
             return self.vmas[i]
         return None
@@ -311,7 +313,7 @@ class AddressSpace:
         return "".join(v.maps_line() for v in self.merged())
 
     def _overlapping(self, start: int, end: int) -> list[Vma]:
-        i = max(bisect.bisect_right(self.vmas, start, key=lambda v: v.start) - 1, 0)
+        i = max(bisect.bisect_right(self._starts, start) - 1, 0)
         out = []
         for v in self.vmas[i:]:
             if v.start >= end:
@@ -321,10 +323,16 @@ class AddressSpace:
         return out
 
     def _insert(self, vma: Vma) -> None:
-        bisect.insort(self.vmas, vma, key=lambda v: v.start)
+        self._last = None
+        i = bisect.bisect_right(self._starts, vma.start)
+        self._starts.insert(i, vma.start)
+        self.vmas.insert(i, vma)
 
     def _remove(self, vma: Vma) -> None:
-        self.vmas.remove(vma)
+        self._last = None  # its host pages may be about to go: never read through a stale Vma
+        i = bisect.bisect_left(self._starts, vma.start)
+        del self.vmas[i]
+        del self._starts[i]
 
     # ----- guest memory access (the argint/argstr of this emulator) -----------
     def check(self, addr: int, size: int, write: bool = False) -> None:
@@ -338,20 +346,35 @@ class AddressSpace:
                 raise GuestFault(pos, write, mapped=True)
             pos = v.end
 
+    def _vma_for(self, addr: int, size: int) -> Vma | None:
+        """The one mapping holding all of [addr, addr+size), trying the last one used first."""
+        v = self._last
+        if v is None or not v.start <= addr or addr + size > v.end:
+            v = self.find(addr)
+            if v is None or addr + size > v.end:
+                return None
+            self._last = v
+        return v
+
     def read(self, addr: int, size: int) -> bytes:
         if size <= 0:
             return b""
-        v = self.find(addr)
-        if v is None or addr + size > v.end or not v.prot or v.sigbus:
-            self.check(addr, size)
+        v = self._vma_for(addr, size)
+        if v is not None and v.prot and not v.sigbus and v.host:
+            return ctypes.string_at(v.host + (addr - v.start), size)  # straight from the host pages
+        self.check(addr, size)
         try:
             return bytes(self.uc.mem_read(addr, size))
         except UcError:
-            self.check(addr, size)
             raise GuestFault(addr) from None
 
     def write(self, addr: int, data: bytes) -> None:
         if not data:
+            return
+        v = self._vma_for(addr, len(data))
+        # Executable pages go through Unicorn so that translated code is invalidated.
+        if v is not None and v.prot & PROT_WRITE and not v.prot & PROT_EXEC and not v.sigbus and v.host:
+            ctypes.memmove(v.host + (addr - v.start), bytes(data), len(data))
             return
         self.check(addr, len(data), write=True)
         try:
