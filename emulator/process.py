@@ -7,9 +7,8 @@ ProcessExit (exit), ImageReplaced (execve committed a new image) or ProcessKille
 
 import signal
 
-from unicorn import UC_HOOK_INSN, UC_HOOK_INTR, UC_HOOK_MEM_INVALID, UcError
+from unicorn import UC_HOOK_INTR, UC_HOOK_MEM_INVALID, UcError
 from unicorn import unicorn_const as UC
-from unicorn.x86_const import UC_X86_INS_SYSCALL
 
 from emulator import exec as exec_
 from emulator import signals
@@ -70,7 +69,7 @@ class Process:
 
     def _install_hooks(self) -> None:
         uc = self.uc
-        uc.hook_add(UC_HOOK_INSN, lambda _uc, _ud: dispatch.on_syscall(self), None, 1, 0, UC_X86_INS_SYSCALL)
+        self.cpu.on_syscall(dispatch.on_syscall, self)
         uc.hook_add(UC_HOOK_MEM_INVALID, self._on_bad_access)
         uc.hook_add(UC_HOOK_INTR, self._on_interrupt)
 

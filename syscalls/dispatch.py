@@ -23,6 +23,7 @@ class Call:
 
 
 _reported: set[int] = set()
+_plans: dict[int, tuple] = {}  # per syscall nr: (arity, the (index, type) pairs whose decode is not the identity)
 
 
 def unknown_spec(nr: int) -> Spec:
@@ -38,8 +39,17 @@ def invoke(proc, spec: Spec, args) -> int:
                 print(f"elfemu: unimplemented syscall {spec.name} ({spec.nr}) -> ENOSYS", file=sys.stderr)
         return -errno.ENOSYS
     try:
-        decoded = [a if t.trivial else t.decode(proc, a, args) for t, a in zip(spec.args, args)]
-        ret = spec.handler(proc, *decoded)
+        plan = _plans.get(spec.nr)
+        if plan is None:
+            plan = _plans[spec.nr] = (len(spec.args), tuple((i, t) for i, t in enumerate(spec.args) if not t.trivial))
+        nargs, decoders = plan
+        if decoders:
+            decoded = list(args[:nargs])
+            for i, t in decoders:
+                decoded[i] = t.decode(proc, args[i], args)
+            ret = spec.handler(proc, *decoded)
+        else:
+            ret = spec.handler(proc, *args[:nargs])
         return 0 if ret is None else ret
     except SyscallError as exc:
         return -exc.errno
