@@ -24,10 +24,19 @@ IOVEC = struct.Struct("<QQ")
 # ----- read and write ---------------------------------------------------------------------------
 
 
+def _room(p, fd, buf, count) -> int:
+    """How much of the guest's buffer a read may fill; on EFAULT the fd's own errors (EBADF
+    for a write-only fd, EISDIR) come first, as in the kernel."""
+    try:
+        return writable(p, buf, min(count, MAX_RW_COUNT))
+    except SyscallError:
+        os.read(fd, 0)
+        raise
+
+
 def read(p, fd, buf, count):
     fd = p.fds.host(fd)
-    n = writable(p, buf, min(count, MAX_RW_COUNT))
-    data = os.read(fd, n)
+    data = os.read(fd, _room(p, fd, buf, count))
     p.mem.write(buf, data)
     return len(data)
 
@@ -41,7 +50,7 @@ def pread64(p, fd, buf, count, offset):
     fd = p.fds.host(fd)
     if offset < 0:
         raise SyscallError(errno.EINVAL)
-    data = os.pread(fd, writable(p, buf, min(count, MAX_RW_COUNT)), offset)
+    data = os.pread(fd, _room(p, fd, buf, count), offset)
     p.mem.write(buf, data)
     return len(data)
 

@@ -74,10 +74,10 @@ def writable(p, addr: int, count: int) -> int:
     return max(n, 0)
 
 
-def out(p, addr: int, size: int):
-    """A zeroed host buffer for a struct the host kernel fills; checked writable in the guest
-    first, so the call is not made (no side effect) when the guest pointer is bad."""
-    p.mem.check(addr, size, write=True)
+def out(size: int):
+    """A zeroed host buffer for a struct the host kernel fills. The guest pointer is checked
+    only when the result is copied out, so errors come in the kernel's order (stat of a
+    missing file with a bad buffer is ENOENT, not EFAULT)."""
     return ctypes.create_string_buffer(size)
 
 

@@ -27,7 +27,7 @@ def at(p, fd, path: bytes | None, follow: bool = True):
 
 
 def _into(p, addr: int, size: int, nr: int, *args) -> int:
-    buf = out(p, addr, size)
+    buf = out(size)
     ret = host(nr, *[buf if a is out else a for a in args])
     put(p, addr, buf)
     return ret
@@ -88,7 +88,7 @@ def readlinkat(p, fd, path, buf, bufsiz):
     check_path(path)
     target = procfs.readlink_virtual(p, path)
     if target is None:
-        hbuf = out(p, buf, min(bufsiz, 1 << 16))
+        hbuf = out(min(bufsiz, 1 << 16))
         n = host(267, dirfd(p, fd, path), path, hbuf, len(hbuf))
         target = hbuf.raw[:n]
     target = target[:bufsiz]

@@ -10,8 +10,8 @@ number. Anything else is ENOTTY, which is what Linux says for an ioctl a file do
 
 import errno
 
-from syscalls.errors import SyscallError
-from syscalls.fsbase import host, inbuf, put
+from syscalls.errors import GuestFault, SyscallError
+from syscalls.fsbase import host, inbuf, out, put
 
 SYS_IOCTL = 16
 VALUE = -1  # the argument is an integer, not a pointer
@@ -92,11 +92,14 @@ def ioctl(p, fd, req, arg):
         return host(SYS_IOCTL, fd, req, arg)
     if size == 0:
         return host(SYS_IOCTL, fd, req, 0)
-    buf = inbuf(p, arg, size)  # the guest's bytes, so what the kernel leaves alone round-trips
+    try:  # the guest's bytes, so what the kernel leaves alone round-trips
+        buf = inbuf(p, arg, size) if arg else None
+    except GuestFault:
+        buf = None
     if buf is None:
-        raise SyscallError(errno.EFAULT)
-    if back:
-        p.mem.check(arg, size, write=True)
+        if not back:  # never hand the host a made-up struct to apply
+            raise SyscallError(errno.EFAULT)
+        buf = out(size)  # an out-only struct: the host's own errors come first, then EFAULT
     ret = host(SYS_IOCTL, fd, req, buf)
     if back:
         put(p, arg, buf, size)

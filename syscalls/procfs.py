@@ -78,7 +78,9 @@ def environ(p) -> bytes:
 
 
 def comm(p) -> bytes:
-    return os.path.basename(os.fsencode(p.exe))[:15]
+    """The task name: what prctl(PR_SET_NAME) set (p.comm, bytes), else the program's name,
+    as execve sets it."""
+    return getattr(p, "comm", None) or os.path.basename(os.fsencode(p.exe))[:15]
 
 
 def maps(p) -> bytes:
@@ -97,12 +99,14 @@ def stat(p) -> bytes:
     fields = rest.split()  # fields[0] is field 3 (state)
     img = p.image
     text = [s for s in img.plan.segments if s.prot & 4] or list(img.plan.segments)
+    data = [s for s in img.plan.segments if s.prot & 2] or text
     argv0 = p.mem.read_u64(p.rsp0 + 8)
     envp = p.rsp0 + 8 * (_argc(p) + 2)
     env0 = p.mem.read_u64(envp)
     args, env = cmdline(p), environ(p)
     for field, value in ((26, img.base + text[0].vaddr), (27, img.base + text[0].vaddr + text[0].filesz),
-                         (28, p.rsp0), (48, argv0), (49, argv0 + len(args)), (50, env0), (51, env0 + len(env))):
+                         (28, p.rsp0), (45, img.base + data[0].vaddr), (46, img.base + data[0].vaddr + data[0].filesz),
+                         (47, p.brk_start), (48, argv0), (49, argv0 + len(args)), (50, env0), (51, env0 + len(env))):
         if len(fields) > field - 3:
             fields[field - 3] = str(value).encode()
     return head + b" (" + comm(p) + b") " + b" ".join(fields) + b"\n"
