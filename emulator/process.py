@@ -50,6 +50,7 @@ class Process:
         self.argv: list[bytes] = []
         self.brk_start = self.brk_cur = 0
         self.pc = 0  # where emulation resumes
+        self.syscall_interposer = None  # the debugger's syscall record/replay hook (emulator/debugger.py)
         self.sig = signals.SignalState(self)
 
     # ----- images -------------------------------------------------------------
@@ -150,3 +151,13 @@ class Process:
     def on_exec(self) -> None:
         """After a successful execve commit: reset handled signals to default, as Linux does."""
         self.sig.on_exec()
+
+    # ----- blocking host calls a guest signal must interrupt (see signals.SignalState) ----
+    def call_blocking(self, fn, *args):
+        """Run a blocking host C call (os.read, os.wait4, ...); a guest signal ends it with EINTR
+        or restarts it under SA_RESTART, and a result that did arrive is never lost."""
+        return self.sig.call_blocking(fn, *args)
+
+    def wait_interruptible(self, seconds: float) -> bool:
+        """Sleep up to `seconds`; True as soon as a guest signal is deliverable (clock.sleep_until)."""
+        return self.sig.wait(self.sig.deliverable, seconds)

@@ -146,3 +146,12 @@ def save_regs(uc) -> dict:
 def sign64(x: int) -> int:
     x &= M64
     return x - (1 << 64) if x >> 63 else x
+
+
+def reset_fpu(uc) -> None:
+    """A handler starts with a fresh FPU (fpu__clear_user_states): default control words, zero XMM."""
+    uc.reg_write(X.UC_X86_REG_FPCW, 0x37F)
+    uc.reg_write(X.UC_X86_REG_FPSW, 0)
+    uc.reg_write(X.UC_X86_REG_MXCSR, 0x1F80)
+    for r in XMM_IDS:
+        uc.reg_write(r, 0)

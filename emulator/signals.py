@@ -233,6 +233,7 @@ class SignalState:
         fault = info.get("_fault", (0, 0, 0))
         frame = sigframe.build(uc, self.proc.mem, sp, regs, act.restorer, sigframe.pack_siginfo(info),
                                old_mask, saved_stack, *fault)
+        sigframe.reset_fpu(uc)
         cpu = self.proc.cpu
         cpu["rsp"] = frame
         cpu["rdi"] = signo
@@ -327,6 +328,9 @@ class SignalState:
             left = None if end is None else end - time.monotonic()
             if left is not None and left <= 0:
                 return False
+            if self.kick_r < 0:  # no host machinery (stepping, in-process tests): poll
+                time.sleep(min(0.01, left) if left is not None else 0.01)
+                continue
             r, _, _ = select.select([self.kick_r], [], [], left)
             if r:
                 os.read(self.kick_r, 4096)
