@@ -88,11 +88,12 @@ def run_exact(args, env, **kw):
 
 
 @pytest.mark.parametrize("kind", ["glibc", "musl", "static-pie"])
-def test_initial_stack_and_auxv(auxv_progs, kind):
+@pytest.mark.parametrize("nargs", [0, 1, 3])  # both parities of the word count above argc
+def test_initial_stack_and_auxv(auxv_progs, kind, nargs):
     """argc/argv/envp layout and the deterministic auxv entries match a native run exactly."""
     exe = auxv_progs[kind]
     env = {"A": "1", "LONGER_NAME": "x" * 37, "EMPTY": ""}
-    args = [exe, "one", "", "three and spaces"]
+    args = [exe, "one", "", "three and spaces"][:nargs + 1]
     native = run_native(args, env=env)
     emu = run_exact(args, env)
     assert native.returncode == 0 and emu.returncode == 0, emu.stderr.decode(errors="replace")
