@@ -437,11 +437,13 @@ class SignalState:
 
     def stop_host(self, signo: int) -> None:
         """Job control: stop elfemu itself with the same signal, so the parent shell sees it stopped."""
+        if signo == S.SIGSTOP:
+            os.kill(os.getpid(), signo)
+            return
         old = signal.signal(signo, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, [signo])
         os.kill(os.getpid(), signo)
-        if signo != S.SIGSTOP:
-            signal.signal(signo, old)
+        signal.signal(signo, old)
 
     def _watch(self) -> None:
         """Watcher thread: each host signal stops the CPU so the run loop can deliver it."""
