@@ -3,6 +3,9 @@ fcntl, sendfile, copy_file_range, close_range, sync.
 
 Guest fds are host fds (one guest process is one host process), so each call is the host's
 call on the same fd; only the bytes cross between guest memory and the host. See fsbase.
+Calls that wait (read, readv, open of a FIFO, F_SETLKW, flock) go through the signal code,
+so a guest signal interrupts them (EINTR or SA_RESTART); write does not, to keep the
+syscall fast path short (a blocked write is woken by its reader, or fails with EPIPE).
 """
 
 import errno
@@ -11,7 +14,7 @@ import struct
 
 from syscalls import procfs
 from syscalls.errors import SyscallError
-from syscalls.fsbase import MAX_RW_COUNT, check_path, dirfd, host, inbuf, put, writable
+from syscalls.fsbase import MAX_RW_COUNT, blocking, check_path, dirfd, host, inbuf, put, waiting, writable
 from syscalls.types import AT_FDCWD
 
 SYS_LSEEK, SYS_SENDFILE, SYS_FCNTL, SYS_OPENAT, SYS_DUP, SYS_DUP2, SYS_DUP3 = 8, 40, 72, 257, 32, 33, 292
@@ -36,7 +39,7 @@ def _room(p, fd, buf, count) -> int:
 
 def read(p, fd, buf, count):
     fd = p.fds.host(fd)
-    data = os.read(fd, _room(p, fd, buf, count))
+    data = blocking(p, os.read, fd, _room(p, fd, buf, count))
     p.mem.write(buf, data)
     return len(data)
 
@@ -93,7 +96,7 @@ def _scatter(p, vec, data: bytes) -> int:
 def readv(p, fd, iov, iovcnt):
     fd = p.fds.host(fd)
     vec = iovecs(p, iov, iovcnt, True)
-    return _scatter(p, vec, os.read(fd, sum(n for _, n in vec)))
+    return _scatter(p, vec, blocking(p, os.read, fd, sum(n for _, n in vec)))
 
 
 def writev(p, fd, iov, iovcnt):
@@ -140,7 +143,7 @@ def openat(p, fd, path, flags, mode):
         got = procfs.open_virtual(p, path, flags, mode)
         if got is not None:
             return got
-    return host(SYS_OPENAT, dirfd(p, fd, path), path, flags, mode & 0xFFFF_FFFF)
+    return waiting(p, SYS_OPENAT, dirfd(p, fd, path), path, flags, mode & 0xFFFF_FFFF)
 
 
 def open_(p, path, flags, mode):
@@ -225,7 +228,8 @@ def fcntl(p, fd, cmd, arg):
             raise SyscallError(errno.EFAULT)
         if back:
             p.mem.check(arg, size, write=True)
-        ret = host(SYS_FCNTL, fd, cmd, buf)
+        ret = (waiting(p, SYS_FCNTL, fd, cmd, buf) if cmd in (F_SETLKW, F_OFD_SETLKW)
+               else host(SYS_FCNTL, fd, cmd, buf))
         if back:
             put(p, arg, buf, size)
         return ret
@@ -233,7 +237,7 @@ def fcntl(p, fd, cmd, arg):
 
 
 def flock(p, fd, op):
-    return host(SYS_FLOCK, p.fds.host(fd), op)
+    return waiting(p, SYS_FLOCK, p.fds.host(fd), op)
 
 
 # ----- copying between fds, syncing, advice -----------------------------------------------------

@@ -47,6 +47,29 @@ def host(nr: int, *args) -> int:
     return ret
 
 
+def waiting(p, nr: int, *args) -> int:
+    """host() for a call that may block (open of a FIFO, F_SETLKW, flock): a guest signal
+    ends it through the signal code's call_blocking (EINTR, or a restart under SA_RESTART);
+    an EINTR caused by a host signal the guest does not see just calls again."""
+    sig = getattr(p, "sig", None)
+    if sig is None:
+        return host(nr, *args)
+    cargs = [ctypes.c_long(nr), *[_arg(a) for a in args]]
+    while True:
+        ret = sig.call_blocking(_syscall, *cargs)
+        if ret != -1:
+            return ret
+        err = ctypes.get_errno()
+        if err != errno.EINTR:
+            raise OSError(err, os.strerror(err))
+
+
+def blocking(p, fn, *args):
+    """A blocking Python os call (os.read) that a guest signal may interrupt."""
+    sig = getattr(p, "sig", None)
+    return fn(*args) if sig is None else sig.call_blocking(fn, *args)
+
+
 def dirfd(p, fd: int, path: bytes | None = b"") -> int:
     """The host dirfd for an *at call: AT_FDCWD passes, an absolute path ignores it (as Linux
     does), anything else must be one of the guest's fds."""

@@ -24,16 +24,29 @@ ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "TZ": "UTC", "FS_CALLS_MARK": "42
 COMPILERS = {"glibc": "gcc", "musl": "musl-gcc"}
 
 
-@pytest.fixture(scope="module")
-def fs_calls(tmp_path_factory) -> dict[str, Path]:
-    out = tmp_path_factory.mktemp("fs_calls_bin")
+def _build(out: Path, name: str) -> dict[str, Path]:
     built = {}
     for libc, cc in COMPILERS.items():
-        exe = out / libc / "fs_calls"
-        exe.parent.mkdir()
-        subprocess.run([need_tool(cc), "-static", "-O1", "-w", "-o", str(exe), str(PROGS / "fs_calls.c")], check=True)
+        exe = out / libc / name
+        exe.parent.mkdir(exist_ok=True)
+        subprocess.run([need_tool(cc), "-static", "-O1", "-w", "-o", str(exe), str(PROGS / f"{name}.c")], check=True)
         built[libc] = exe
     return built
+
+
+@pytest.fixture(scope="module")
+def fs_calls(tmp_path_factory) -> dict[str, Path]:
+    return _build(tmp_path_factory.mktemp("fs_calls_bin"), "fs_calls")
+
+
+@pytest.mark.parametrize("libc", sorted(COMPILERS))
+def test_blocking_calls_and_signals(libc, tmp_path):
+    """A handled signal ends a blocked read or FIFO open with EINTR, or restarts it (SA_RESTART)."""
+    exe = _build(tmp_path, "fs_eintr")[libc]
+    native = run_native([exe], cwd=tmp_path, env=ENV, timeout=30)
+    emu = run_emu([exe], cwd=tmp_path, env=ENV, timeout=60)
+    assert native.stdout.count(b"EINTR") == 2 and b"after 2 signals" in native.stdout
+    assert_same(native, emu)
 
 
 @pytest.mark.parametrize("libc", sorted(COMPILERS))
