@@ -5,6 +5,9 @@ as it would natively; names are never followed here, so only chdir needs procfs.
 """
 
 import ctypes
+import os
+import re
+import struct
 
 from syscalls import procfs
 from syscalls.fsbase import PATH_MAX, check_path, dirfd, host, writable
@@ -14,13 +17,41 @@ AT_REMOVEDIR = 0x200
 DIRENT_MAX = 1 << 20  # one getdents call fills at most this much (Linux caps it similarly)
 
 
+_FD_DIR = re.compile(rb"^/proc/\d+/(?:task/\d+/)?fd(?:info)?$")
+
+
+def _hide_own_fds(p, fd: int, data: bytes, name_at: int) -> bytes:
+    """In a listing of /proc/self/fd (or fdinfo), leave out elfemu's own hidden fds."""
+    try:
+        if not _FD_DIR.match(os.readlink(f"/proc/self/fd/{fd}").encode()):
+            return data
+    except OSError:
+        return data
+    hidden = {str(h).encode() for h in p.fds.hidden}
+    out, off = bytearray(), 0
+    while off < len(data):
+        reclen = struct.unpack_from("<H", data, off + 16)[0]
+        rec = data[off:off + reclen]
+        name = rec[name_at:].split(b"\0", 1)[0]
+        if name not in hidden:
+            out += rec
+        off += reclen
+    return bytes(out)
+
+
 def _entries(p, nr, fd, dirp, count):
     fd = p.fds.host(fd)
     n = writable(p, dirp, min(count, DIRENT_MAX))
     buf = ctypes.create_string_buffer(n)
-    got = host(nr, fd, buf, n)
-    p.mem.write(dirp, buf.raw[:got])
-    return got
+    while True:
+        got = host(nr, fd, buf, n)
+        data = buf.raw[:got]
+        if p.fds.hidden and got:
+            data = _hide_own_fds(p, fd, data, 19 if nr == 217 else 18)
+        if data or not got:  # a batch of only hidden fds is not the end of the directory
+            break
+    p.mem.write(dirp, data)
+    return len(data)
 
 
 def getdents64(p, fd, dirp, count):
