@@ -24,11 +24,16 @@ import time
 from emulator.trace_options import Options, parse_options  # noqa: F401 - parse_options re-exported
 from emulator.trace_summary import Summary
 from syscalls import xlat
-from syscalls.structs import siginfo_text
+from syscalls.structs import siginfo_text, sigset_text
 from syscalls.types import TraceContext, errno_text, quote
 
 FORK_NRS = {56, 57, 58, 435}
 NPROCS, UNFINISHED = 0, 1  # slots (int64) in the shared page
+
+
+def sigreturn_mask(t, proc) -> str:
+    data = t.read(proc.cpu["rsp"] + 0x128, 8)
+    return "{mask=" + (sigset_text(int.from_bytes(data, "little")) if data else "?") + "}"
 
 
 class Output:
@@ -157,6 +162,7 @@ class Tracer:
     # ----- the dispatch interface -------------------------------------------------------------
     def start(self, proc, path, argv, envp):
         """The first line: strace shows the execve that started the program."""
+        self.hide_fds(proc)
         args = ", ".join(quote(a, self.opts.strsize) for a in argv[: self.opts.strsize])
         if len(argv) > self.opts.strsize:
             args += ", ..."
@@ -167,8 +173,15 @@ class Tracer:
             return
         if self.selected is not None and 59 not in self.selected:
             return
-        self.emit(f"{'execve(' + quote(path.encode()) + ', [' + args + '], ' + f'{proc.rsp0:#x}'}"
-                  f" /* {len(envp)} vars */) = 0\n")
+        nvars = f"{len(envp)} var" + ("s" if len(envp) != 1 else "")
+        self.emit(f"execve({quote(path.encode())}, [{args}], {proc.rsp0:#x} /* {nvars} */) = 0\n")
+
+    def hide_fds(self, proc) -> None:
+        """The trace file and the lock file must not take the guest's lowest free fds."""
+        if self.out.fd > 2:
+            self.out.fd = proc.fds.hide(self.out.fd)
+        if self.shared is not None:
+            self.shared.lockfd = proc.fds.hide(self.shared.lockfd)
 
     def enter(self, proc, call):
         if self.selected is not None and call.nr not in self.selected:
@@ -176,7 +189,9 @@ class Tracer:
             return
         t = TraceContext(proc, call.args, None, self.opts)
         spec = call.spec
-        if not spec.args and spec.handler is None and spec.name.startswith("syscall_"):
+        if call.nr == 15:  # strace shows the signal mask rt_sigreturn restores (uc_sigmask)
+            parts, head_n = [sigreturn_mask(t, proc)], 1
+        elif not spec.args and spec.handler is None and spec.name.startswith("syscall_"):
             parts = [f"{a:#x}" for a in call.args]
             head_n = 6
         else:
@@ -223,6 +238,8 @@ class Tracer:
             return
         t, parts, head_n, then = state
         ret = call.ret
+        if ret > 0x7FFF_FFFF_FFFF_FFFF:  # a raw register value (rt_sigreturn restores rax)
+            ret -= 1 << 64
         t.ret = ret
         spec = call.spec
         if self.summary is not None:

@@ -324,7 +324,7 @@ class EnvArray(Ptr):
             n = len(t.proc.mem.read_ptr_array(raw, 4096))
         except Exception:  # noqa: BLE001
             return ptr(raw)
-        return f"{raw:#x} /* {n} vars */"
+        return f"{raw:#x} /* {n} var{'s' if n != 1 else ''} */"
 
 
 class PollFds(Ptr):

@@ -108,7 +108,13 @@ def flags_text(table, raw: int, zero: str = "0") -> str:
     return "|".join(names)
 
 
+RESTART_TEXT = {512: "To be restarted if SA_RESTART is set", 513: "To be restarted",
+                514: "To be restarted if no handler", 516: "Interrupted by signal"}
+
+
 def errno_text(err: int) -> str:
+    if err in RESTART_TEXT:  # the kernel restarts these: strace shows the call as unfinished
+        return f"? {xlat.ERRNO_NAMES[err]} ({RESTART_TEXT[err]})"
     name = xlat.ERRNO_NAMES.get(err)
     if name is None:
         return f"-1 ({os.strerror(err)})" if err < 512 else f"-1 {err}"
@@ -159,8 +165,10 @@ class Long(Arg):
 
 
 class Hex(Arg):
+    """C's %#x: 0 prints as 0."""
+
     def format(self, t, raw):
-        return f"{raw:#x}"
+        return f"{raw:#x}" if raw else "0"
 
 
 class Ptr(Arg):
