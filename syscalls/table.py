@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from syscalls import argtypes as T
-from syscalls import clock, dirs, fs, fsmeta, info, ioctl, lifecycle, mm, pipes, proc, signal, xlat
+from syscalls import clock, dirs, fs, fsmeta, futex, info, ioctl, lifecycle, mm, pipes, proc, signal, xlat
 from syscalls.special import FcntlArg, FcntlRet
 from syscalls.structs import Iovec
 from syscalls.types import (
@@ -254,7 +254,7 @@ ROWS = [
     R(199, "fremovexattr", None, [FD, T.STR], RET_INT, "desc"),
     R(200, "tkill", signal.tkill, [INT, T.Signed(T.SIGNAL)], RET_INT, "signal process"),
     R(201, "time", clock.time_, [PTR], RET_INT, "clock"),
-    R(202, "futex", None, [PTR, T.FUTEX_OP, T.FUTEX_REST, T.UNUSED, T.UNUSED, T.UNUSED], RET_INT, ""),
+    R(202, "futex", futex.futex, [PTR, T.FUTEX_OP, T.FUTEX_REST, T.UNUSED, T.UNUSED, T.UNUSED], RET_INT, ""),
     R(203, "sched_setaffinity", info.sched_setaffinity, [INT, T.UINT, PTR], RET_INT, ""),
     R(204, "sched_getaffinity", info.sched_getaffinity, [INT, T.UINT, T.CPUSET], RET_INT, ""),
     R(205, "set_thread_area", None, [PTR], RET_INT, ""),
@@ -326,7 +326,7 @@ ROWS = [
     R(271, "ppoll", pipes.ppoll, [T.POLLFDS, T.Signed(T.UINT), T.TS_IN, T.SIGSET_IN1, SIZE], T.RET_POLL, "desc"),
     R(272, "unshare", None, [T.CLONE_FLAGS_ONLY], RET_INT, ""),
     R(273, "set_robust_list", proc.set_robust_list, [PTR, SIZE], RET_INT, ""),
-    R(274, "get_robust_list", None, [INT, PTR, PTR], RET_INT, ""),
+    R(274, "get_robust_list", futex.get_robust_list, [INT, PTR, PTR], RET_INT, ""),
     R(275, "splice", None, [FD, PTR, FD, PTR, SIZE, T.SPLICE], RET_INT, "desc"),
     R(276, "tee", None, [FD, FD, SIZE, T.SPLICE], RET_INT, "desc"),
     R(277, "sync_file_range", fs.sync_file_range, [FD, LONG, LONG, HEX], RET_INT, "desc"),
