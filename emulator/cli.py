@@ -89,6 +89,8 @@ def run_guest(program: str, args: list[str], tracer=None, setup=None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Ctrl-C before the guest runs must end elfemu the way it ends a native program, quietly.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE)
