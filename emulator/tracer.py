@@ -39,12 +39,12 @@ def sigreturn_mask(t, proc) -> str:
 class Output:
     """Where lines go: stderr unbuffered (keeps order with the guest's own stderr), -o files buffered."""
 
-    def __init__(self, path: str | None):
+    def __init__(self, path: str | None, buffered: bool = True):
         if path is None:
             self.fd, self.buffered = 2, False
         else:
             self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_APPEND | os.O_CLOEXEC, 0o666)
-            self.buffered = True
+            self.buffered = buffered  # with -f, lines of several processes interleave: no buffering
         self.buf: list[str] = []
         self.size = 0
 
@@ -96,7 +96,7 @@ class Shared:
 class Tracer:
     def __init__(self, opts: Options):
         self.opts = opts
-        self.out = Output(opts.output)
+        self.out = Output(opts.output, buffered=not opts.follow)
         self.pid = self.main_pid = os.getpid()
         self.shared = Shared() if opts.follow else None
         self.summary = Summary() if opts.summary else None
@@ -255,6 +255,17 @@ class Tracer:
         if self.opts.durations:
             rtext += f" <{time.time() - then:.6f}>"
         self.finish(call, parts, head_n, rtext)
+        if call.nr in FORK_NRS and ret > 0 and self.shared is not None:
+            self.attached()
+
+    def attached(self) -> None:
+        """A child now runs traced (strace counts it once the fork returns in the parent)."""
+        sh = self.shared
+        sh.lock()
+        try:
+            sh.set(NPROCS, sh.get(NPROCS) + 1)
+        finally:
+            sh.unlock()
 
     def finish(self, call, parts, head_n, rtext) -> None:
         name = call.spec.name
@@ -316,15 +327,13 @@ class Tracer:
             return
         if self.summary is not None:
             self.summary = Summary()
-        sh = self.shared
-        sh.lock()
-        try:
-            sh.set(NPROCS, sh.get(NPROCS) + 1)
-        finally:
-            sh.unlock()
         if self.summary is None:
-            sys.stderr.write(f"elfemu: Process {self.pid} attached\n")
-            sys.stderr.flush()
+            msg = f"elfemu: Process {self.pid} attached\n"
+            if self.opts.output is None:
+                self.emit_raw(msg)
+            else:
+                sys.stderr.write(msg)
+                sys.stderr.flush()
 
     def signal(self, proc, signo: int, siginfo: dict) -> None:
         """A signal is delivered to the guest: --- SIGxxx {...} ---."""
