@@ -139,10 +139,12 @@ def pwritev2(p, fd, iov, iovcnt, pos_l, pos_h, flags):
 def openat(p, fd, path, flags, mode):
     check_path(path)
     flags &= 0xFFFF_FFFF
-    if path.startswith(b"/") and not flags & (O_NOFOLLOW | O_PATH):
-        got = procfs.open_virtual(p, path, flags, mode)
-        if got is not None:
-            return got
+    if not flags & (O_NOFOLLOW | O_PATH):
+        virtual = procfs.absolute(p, fd, path)
+        if virtual.startswith(b"/"):
+            got = procfs.open_virtual(p, virtual, flags, mode)
+            if got is not None:
+                return got
     return waiting(p, SYS_OPENAT, dirfd(p, fd, path), path, flags, mode & 0xFFFF_FFFF)
 
 

@@ -23,6 +23,8 @@ def at(p, fd, path: bytes | None, follow: bool = True):
     if path is None:
         return dirfd(p, fd, None), None
     check_path(path)
+    if follow:
+        path = procfs.absolute(p, fd, path)
     return dirfd(p, fd, path), procfs.host_path(p, path, follow)
 
 
@@ -86,7 +88,7 @@ def readlinkat(p, fd, path, buf, bufsiz):
     if bufsiz <= 0:
         raise SyscallError(errno.EINVAL)
     check_path(path)
-    target = procfs.readlink_virtual(p, path)
+    target = procfs.readlink_virtual(p, procfs.absolute(p, fd, path))
     if target is None:
         hbuf = out(min(bufsiz, 1 << 16))
         n = host(267, dirfd(p, fd, path), path, hbuf, len(hbuf))

@@ -7,7 +7,8 @@ environ, stat, status, comm) are written to a memfd and reopened read-only throu
 /proc/self/fd, so the guest gets an ordinary fd with its own offset that it can read,
 lseek and fstat. Everything else under /proc (fd/, cwd, limits, ...) is the host's answer,
 which is right because one guest process is one host process.
-Only absolute paths are recognised (a guest that chdirs into /proc/self sees the host's).
+Relative paths are recognised too when their directory is under /proc (absolute()).
+Generated files are a snapshot taken at open, where Linux generates them at each read.
 """
 
 import fcntl
@@ -19,6 +20,7 @@ from syscalls.fsbase import host
 
 O_ACCMODE, O_CLOEXEC, O_NOFOLLOW, O_CREAT, O_TRUNC = 0o3, 0o2000000, 0o400000, 0o100, 0o1000
 SYS_OPENAT = 257
+AT_FDCWD = -100
 SCRATCH_FD = 600  # a memfd briefly lives here while its read-only twin is opened
 _SELF = re.compile(rb"^/+proc/+(self|thread-self|\d+)(?:/+task/+(\d+))?((?:/+[^/]+)*)/*$")
 
@@ -35,6 +37,21 @@ def own_entry(path: bytes) -> bytes | None:
     if who not in (b"self", b"thread-self", me) or (tid is not None and tid != me):
         return None
     return re.sub(rb"/+", b"/", rest).strip(b"/")
+
+
+def absolute(p, fd: int, path: bytes) -> bytes:
+    """A relative path seen from a directory under /proc (`cd /proc/self; cat maps`) as the
+    absolute /proc/self/... path when it names one of ours; any other path is returned as is."""
+    if path.startswith(b"/") or not path:
+        return path
+    try:
+        base = os.getcwdb() if fd == AT_FDCWD else os.readlink(f"/proc/self/fd/{fd}").encode()
+    except OSError:
+        return path
+    if base != b"/proc" and not base.startswith(b"/proc/"):
+        return path
+    full = os.path.normpath(base + b"/" + path)
+    return full if own_entry(full) is not None else path
 
 
 def host_path(p, path: bytes, follow: bool = True) -> bytes:

@@ -143,3 +143,13 @@ def test_proc_self_fd_hides_elfemus_own_fds():
         emu = run_emu([BB, *argv], env=ENV)
         assert native.stdout.startswith(b"0\n1\n2\n3\n") or argv[0] == "sh"
         assert_same(native, emu)
+
+
+def test_proc_self_relative_paths():
+    """`cd /proc/self` then relative names: still the guest's files (shell builtins, one process)."""
+    script = ("cd /proc/self && read l < maps && echo $l; cd /proc; read m < self/maps; echo $m; "
+              "read c < self/comm; echo $c; cd /; read e < proc/self/environ; echo ${e%%=*}")
+    native = run_native([BB, "sh", "-c", script], env=ENV)
+    emu = run_emu([BB, "sh", "-c", script], env=ENV)
+    assert native.stdout.count(b"/usr/bin/busybox") == 2
+    assert_same(native, emu)
