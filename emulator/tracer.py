@@ -31,6 +31,10 @@ FORK_NRS = {56, 57, 58, 435}
 NPROCS, UNFINISHED = 0, 1  # slots (int64) in the shared page
 
 
+def _hex(t, raw) -> str:
+    return f"{raw:#x}"
+
+
 def sigreturn_mask(t, proc) -> str:
     data = t.read(proc.cpu["rsp"] + 0x128, 8)
     return "{mask=" + (sigset_text(int.from_bytes(data, "little")) if data else "?") + "}"
@@ -107,6 +111,7 @@ class Tracer:
         self.last_signal = None
         self.insn = None
         self.head_len = 0
+        self.plans: dict[int, tuple] = {}
         self.stamped = bool(opts.timestamps or opts.relative)
 
     # ----- line machinery -------------------------------------------------------------------
@@ -183,32 +188,40 @@ class Tracer:
         if self.shared is not None:
             self.shared.lockfd = proc.fds.hide(self.shared.lockfd)
 
+    def plan(self, call):
+        """Per syscall, once: which arguments print on entry, which on return (bound formatters)."""
+        spec = call.spec
+        if not spec.args and spec.handler is None and spec.name.startswith("syscall_"):
+            ins = [(i, _hex) for i in range(6)]
+            outs, head_n, n = [], 6, 6
+        else:
+            ins = [(i, a.format) for i, a in enumerate(spec.args) if not a.out]
+            outs = [(i, a.format) for i, a in enumerate(spec.args) if a.out]
+            head_n = outs[0][0] if outs else len(spec.args)
+            n = len(spec.args)
+        plan = (ins, outs, head_n, [None] * n, spec.ret.format)
+        self.plans[call.nr] = plan
+        return plan
+
     def enter(self, proc, call):
-        if self.selected is not None and call.nr not in self.selected:
+        nr = call.nr
+        if self.selected is not None and nr not in self.selected:
             call.pc = None
             return
+        if self.summary is not None:
+            call.pc = (None, None, 0, time.time())
+            return
         t = TraceContext(proc, call.args, None, self.opts)
-        spec = call.spec
-        if call.nr == 15:  # strace shows the signal mask rt_sigreturn restores (uc_sigmask)
+        if nr == 15:  # strace shows the signal mask rt_sigreturn restores (uc_sigmask)
             parts, head_n = [sigreturn_mask(t, proc)], 1
-        elif not spec.args and spec.handler is None and spec.name.startswith("syscall_"):
-            parts = [f"{a:#x}" for a in call.args]
-            head_n = 6
         else:
-            parts = []
-            head_n = -1
-            for i, (a, raw) in enumerate(zip(spec.args, call.args)):
-                if a.out:
-                    if head_n < 0:
-                        head_n = i
-                    parts.append(None)
-                else:
-                    parts.append(a.format(t, raw))
-            if head_n < 0:
-                head_n = len(parts)
-        now = time.time() if self.opts.durations or self.summary is not None else 0.0
-        call.pc = (t, parts, head_n, now)
-        if self.summary is None and self._multi():
+            ins, _outs, head_n, template, _r = self.plans.get(nr) or self.plan(call)
+            parts = template.copy()
+            args = call.args
+            for i, fmt in ins:
+                parts[i] = fmt(t, args[i])
+        call.pc = (t, parts, head_n, time.time() if self.opts.durations else 0.0)
+        if self.shared is not None and self.shared.get(NPROCS) > 1:
             self._write_head(call, parts, head_n)
 
     def _write_head(self, call, parts, head_n) -> None:
@@ -230,7 +243,8 @@ class Tracer:
             sh.unlock()
 
     def exit(self, proc, call):
-        if call.nr in FORK_NRS and os.getpid() != self.pid:
+        nr = call.nr
+        if nr in FORK_NRS and os.getpid() != self.pid:
             self.forked_child(proc)
             return
         state = call.pc
@@ -240,22 +254,23 @@ class Tracer:
         ret = call.ret
         if ret > 0x7FFF_FFFF_FFFF_FFFF:  # a raw register value (rt_sigreturn restores rax)
             ret -= 1 << 64
-        t.ret = ret
-        spec = call.spec
         if self.summary is not None:
-            self.summary.add(spec.name, ret < 0, time.time() - then)
+            self.summary.add(call.spec.name, ret < 0, time.time() - then)
             return
-        for i, a in enumerate(spec.args):
-            if a.out:
-                parts[i] = a.format(t, call.args[i])
+        t.ret = ret
+        plan = self.plans.get(nr)
+        if plan is not None:
+            args = call.args
+            for i, fmt in plan[1]:
+                parts[i] = fmt(t, args[i])
         if ret < 0:
             rtext = errno_text(-ret)
         else:
-            rtext = spec.ret.format(t, ret)
+            rtext = plan[4](t, ret) if plan is not None else str(ret)
         if self.opts.durations:
             rtext += f" <{time.time() - then:.6f}>"
         self.finish(call, parts, head_n, rtext)
-        if call.nr in FORK_NRS and ret > 0 and self.shared is not None:
+        if nr in FORK_NRS and ret > 0 and self.shared is not None:
             self.attached()
 
     def attached(self) -> None:
@@ -287,7 +302,7 @@ class Tracer:
             finally:
                 sh.unlock()
             return
-        text = name + "(" + ", ".join(p for p in parts if p) + ")"
+        text = name + "(" + ", ".join(filter(None, parts)) + ")"
         if self.shared is None and not self.stamped:
             self.out.write(f"{text:<39} = {rtext}\n")
             return
@@ -310,7 +325,7 @@ class Tracer:
                 self.summary.add(call.spec.name, False, 0.0)
             return
         for i, a in enumerate(call.spec.args):
-            if a.out:
+            if a.out and i < len(parts):
                 parts[i] = "" if not replaced else a.format(t, call.args[i])
         self.finish(call, parts, head_n, "0" if replaced else "?")
         if replaced and self.opts.insn_range:

@@ -40,8 +40,10 @@ class TraceContext:
         self.args = args
         self.ret = ret
         self.opts = opts
-        self.strsize = getattr(opts, "strsize", 32)
-        self.show_paths = getattr(opts, "show_paths", False)
+        if opts is None:
+            self.strsize, self.show_paths = 32, False
+        else:
+            self.strsize, self.show_paths = opts.strsize, opts.show_paths
 
     @property
     def failed(self) -> bool:
@@ -182,6 +184,8 @@ class Fd(Int):
     """A file descriptor; with -y strace appends <path>."""
 
     def format(self, t, raw):
+        if raw < 0x8000_0000 and not t.show_paths:
+            return str(raw)
         fd = s32(raw)
         if t.show_paths and fd >= 0:
             path = fd_path(fd)
@@ -253,7 +257,12 @@ class InBuf(Ptr):
 
     def format(self, t, raw):
         n = t.args[self.size] if self.size >= 0 else t.ret
-        return buf_text(t, raw, n, self.hexall)
+        lim = t.strsize
+        try:
+            data = t.proc.mem.read(raw, n if n < lim else lim) if n > 0 else b""
+        except GuestFault:
+            return ptr(raw)
+        return quote(data, lim, n > lim, self.hexall)
 
 
 def buf_text(t, raw, n, hexall=False) -> str:
