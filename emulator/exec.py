@@ -97,7 +97,7 @@ def build(path: str, argv: list[bytes], envp: list[bytes], depth: int = 0) -> Ne
     plan = loader.plan(path, data)
     uc = new_uc()
     mem = AddressSpace(uc)
-    exe = os.path.abspath(path)
+    exe = os.path.realpath(path)  # what /proc/self/exe and the maps show: symlinks resolved
     dev = f"{os.major(st.st_dev):02x}:{os.minor(st.st_dev):02x}"
     plan = _with_path(plan, exe)
     image = loader.map_image(mem, plan, data, loader.PIE_BASE, inode=st.st_ino, dev=dev)

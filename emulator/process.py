@@ -61,6 +61,7 @@ class Process:
     def commit(self, img: "exec_.NewImage") -> None:
         self.uc, self.cpu, self.mem = img.uc, img.cpu, img.mem
         self.exe, self.argv = img.exe, img.argv
+        self.comm = None  # prctl(PR_SET_NAME); execve resets it to the program's name
         self.brk_start = self.brk_cur = img.brk
         self.image = img.image
         self.rsp0 = img.rsp

@@ -209,7 +209,7 @@ ROWS = [
     R(154, "modify_ldt", None, [INT, PTR, SIZE], RET_INT, ""),
     R(155, "pivot_root", None, [PATH, PATH], RET_INT, "file"),
     R(156, "_sysctl", None, [PTR], RET_INT, ""),
-    R(157, "prctl", None, [T.PRCTL, HEX, HEX, HEX, HEX], RET_INT, "creds"),
+    R(157, "prctl", proc.prctl, [T.PRCTL, HEX, HEX, HEX, HEX], RET_INT, "creds"),
     R(158, "arch_prctl", proc.arch_prctl, [T.Signed(T.ARCH), HEX], RET_INT, ""),
     R(159, "adjtimex", None, [PTR], RET_INT, "clock"),
     R(160, "setrlimit", info.setrlimit, [T.Signed(T.RLIMIT), T.RLIM_IN_OLD], RET_INT, ""),
