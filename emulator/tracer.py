@@ -319,10 +319,8 @@ class Tracer:
         t, parts, head_n, then = state
         replaced = type(exc).__name__ == "ImageReplaced"
         if self.summary is not None:
-            if replaced or call.nr not in (60, 231):
+            if replaced:  # strace -c counts only calls that return: not exit, exit_group
                 self.summary.add(call.spec.name, False, time.time() - then)
-            else:
-                self.summary.add(call.spec.name, False, 0.0)
             return
         for i, a in enumerate(call.spec.args):
             if a.out and i < len(parts):
@@ -363,13 +361,14 @@ class Tracer:
     def killed(self, proc, signo, info):
         if info is not None and self.last_signal != signo:
             self.signal(proc, signo, info)
-        self.end(f"+++ killed by {xlat.signame(signo)} +++\n")
+        shown = self.signals is None or signo in self.signals  # strace filters this line by -e signal= too
+        self.end(f"+++ killed by {xlat.signame(signo)} +++\n" if shown else "")
 
     def end(self, line: str) -> None:
         if self.summary is not None:
             if os.getpid() == self.main_pid:
                 self.out.write(self.summary.table())
-        else:
+        elif line:
             self.emit(line)
         self.out.flush()
         if self.shared is not None:

@@ -1,0 +1,292 @@
+"""`elfemu trace` against the real strace on the same binaries.
+
+Both write to -o files (so the guest's own output never interleaves); the traces are
+compared after masking what legitimately differs: addresses (our brk/mmap/stack are not
+the kernel's), pids, random bytes (getrandom), and the padding that follows from them.
+"""
+
+import difflib
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import HELLO178, LIBCS, ROOT, SAMPLES, need_tool, run_emu, sample
+
+# Samples whose traces are compared line by line (the bench_* loops are long on purpose).
+TRACE_SAMPLES = sorted(p.name for p in (SAMPLES / "glibc").iterdir()
+                       if p.is_file() and not p.name.startswith("bench") and (SAMPLES / "musl" / p.name).exists()) \
+    if (SAMPLES / "glibc").is_dir() else []
+
+ADDR = re.compile(r"0x[0-9a-f]+")
+RANDOM = re.compile(r'getrandom\("[^"]*"(\.\.\.)?')
+PAD = re.compile(r" +(= [^=]*)$")
+PID_CALLS = re.compile(r"^(?:\d+ +|\[pid +\d+\] )?(?:set_tid_address|getpid|gettid|getppid|clone|fork|vfork|wait4)"
+                       r"\(.*= (\d+)")
+
+
+def pids_in(text: str) -> set[str]:
+    found = set()
+    for line in text.splitlines():
+        m = PID_CALLS.match(line)
+        if m:
+            found.add(m.group(1))
+        found.update(re.findall(r"^(\d+) ", line))
+        found.update(re.findall(r"\[pid +(\d+)\]", line))
+        found.update(re.findall(r"si_pid=(\d+)", line))
+        found.update(re.findall(r"elfemu-\w+-(\d+)", line))
+    return found
+
+
+def mask(text: str, pids: set[str]) -> list[str]:
+    out = []
+    rx = re.compile(r"\b(" + "|".join(sorted(pids, key=len, reverse=True)) + r")\b") if pids else None
+    for line in text.splitlines():
+        line = RANDOM.sub('getrandom("RANDOM"', line)
+        line = ADDR.sub("0xADDR", line)
+        if rx is not None:
+            line = rx.sub("PID", line)
+        line = PAD.sub(r" \1", line)
+        out.append(line)
+    return out
+
+
+def traces(prog, args=(), options=(), tmp_path=None, native_options=None):
+    """(native lines, elfemu lines), masked."""
+    need_tool("strace")
+    nat, emu = tmp_path / "native.trace", tmp_path / "emu.trace"
+    nopts = list(options if native_options is None else native_options)
+    env = dict(os.environ, PYTHONPATH=str(ROOT))  # run_emu's environment: the guest sees the same vars
+    subprocess.run(["strace", *nopts, "-o", str(nat), str(prog), *args], stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, env=env,
+                   preexec_fn=no_core)
+    r = run_emu([prog, *args], command="trace", options=[*options, "-o", str(emu)], stdin=subprocess.DEVNULL,
+                preexec_fn=no_core, capture_output=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert b"Traceback" not in r.stderr, r.stderr.decode(errors="replace")
+    n, e = nat.read_text(errors="replace"), emu.read_text(errors="replace")
+    pids = pids_in(n) | pids_in(e)
+    return mask(n, pids), mask(e, pids)
+
+
+def no_core():
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+
+def agreement(a: list[str], b: list[str]) -> float:
+    sm = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    same = sum(block.size for block in sm.get_matching_blocks())
+    return same / max(len(a), len(b), 1)
+
+
+def diff(a, b) -> str:
+    return "\n".join(difflib.unified_diff(a, b, "strace", "elfemu", lineterm="", n=1))
+
+
+# ----- the lecture's hello world: identical ----------------------------------------------------
+def test_hello178_identical(tmp_path):
+    a, b = traces(HELLO178, tmp_path=tmp_path)
+    assert a == b, diff(a, b)
+    assert b[1] == 'write(1, "Hello world\\n", 12) = 12'
+
+
+def test_hello178_unmasked_format():
+    """The raw line layout: result column 40, `= ?` for exit_group, the lifecycle line."""
+    r = run_emu([HELLO178], command="trace")
+    lines = r.stderr.decode().splitlines()
+    assert lines[0].startswith('execve("') and lines[0].endswith(" vars */) = 0")
+    assert lines[1:] == ['write(1, "Hello world\\n", 12)           = 12',
+                         "exit_group(0)                           = ?",
+                         "+++ exited with 0 +++"]
+    assert r.stdout == b"Hello world\n"
+
+
+# ----- the static C samples: >= 95% of lines agree ---------------------------------------------------
+_scores: dict[str, list] = {lib: [] for lib in LIBCS}
+
+
+@pytest.mark.parametrize("libc", LIBCS)
+def test_samples_agree(libc, tmp_path):
+    assert TRACE_SAMPLES, "run `make samples` first"
+    total_same = total = 0
+    report = []
+    worst = []
+    for name in TRACE_SAMPLES:
+        d = tmp_path / name
+        d.mkdir()
+        a, b = traces(sample(libc, name), tmp_path=d)
+        score = agreement(a, b)
+        n = max(len(a), len(b))
+        total_same += score * n
+        total += n
+        report.append(f"{libc}/{name}: {100 * score:.1f}% of {n}")
+        if score < 0.8:
+            worst.append(diff(a, b))
+    overall = total_same / total
+    print("\n".join(report), f"\n{libc} overall: {100 * overall:.1f}%", file=sys.stderr)
+    assert overall >= 0.95, "\n".join(report + worst)
+    assert not worst, "\n".join(worst)
+
+
+@pytest.mark.parametrize("libc", LIBCS)
+def test_segfault_lines(libc, tmp_path):
+    a, b = traces(sample(libc, "null_deref"), tmp_path=tmp_path)
+    assert b[-2:] == a[-2:]
+    assert b[-1] == "+++ killed by SIGSEGV +++"
+    assert b[-2].startswith("--- SIGSEGV {si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=")
+
+
+# ----- options, each against strace's own output ------------------------------------------------------
+@pytest.mark.parametrize("expr", ["trace=write", "trace=%file", "trace=%memory", "trace=%process", "trace=%desc",
+                                  "trace=!brk,mprotect", "trace=/^(brk|write)$", "trace=%signal", "trace=%creds",
+                                  "trace=%stat", "trace=%%stat", "trace=%fstat", "trace=none"])
+def test_filter_like_strace(expr, tmp_path):
+    prog = sample("glibc", "fileio")
+    a, b = traces(prog, options=["-e", expr], tmp_path=tmp_path)
+    assert a == b, diff(a, b)
+
+
+def test_signal_filter(tmp_path):
+    prog = sample("glibc", "null_deref")
+    a, b = traces(prog, options=["-e", "signal=none"], tmp_path=tmp_path)
+    assert a == b, diff(a, b)
+    assert not any(line.startswith("---") for line in b)
+
+
+@pytest.mark.parametrize("opts", [["-s", "5"], ["-s100"], ["-y"], ["-e", "trace=openat,read", "-y", "-s", "8"]])
+def test_decoding_options_like_strace(opts, tmp_path):
+    a, b = traces(sample("glibc", "fileio"), options=opts, tmp_path=tmp_path)
+    assert agreement(a, b) >= 0.95, diff(a, b)
+
+
+def test_yflag_paths(tmp_path):
+    _, b = traces(sample("glibc", "fileio"), options=["-y"], tmp_path=tmp_path)
+    assert any(re.search(r'openat\(AT_FDCWD<[^>]+>, ".*data.txt", .*\) = 3<.*data.txt>', line) for line in b)
+
+
+def test_output_file_and_stderr(tmp_path):
+    out = tmp_path / "t"
+    r = run_emu([HELLO178], command="trace", options=["-o", str(out)])
+    assert r.stdout == b"Hello world\n" and r.stderr == b""
+    assert "+++ exited with 0 +++" in out.read_text()
+
+
+def test_run_dash_dash_trace():
+    r = run_emu(["--trace", "-e", "trace=write", HELLO178], command="run")
+    assert r.stderr.decode().splitlines()[0] == 'write(1, "Hello world\\n", 12)           = 12'
+
+
+def test_timestamps_and_durations():
+    plain = run_emu([HELLO178], command="trace").stderr.decode().splitlines()
+    for opts, rx in ((["-tt"], r"^\d\d:\d\d:\d\d\.\d{6} "), (["-t"], r"^\d\d:\d\d:\d\d "),
+                     (["-ttt"], r"^\d+\.\d{6} "), (["-r"], r"^ {5}\d\.\d{6} ")):
+        lines = run_emu([HELLO178], command="trace", options=opts).stderr.decode().splitlines()
+        assert len(lines) == len(plain)
+        assert all(re.match(rx, line) for line in lines), (opts, lines)
+        assert [re.sub(rx, "", line).split(" = ")[0].rstrip() for line in lines] == \
+            [line.split(" = ")[0].rstrip() for line in plain]
+    lines = run_emu([HELLO178], command="trace", options=["-T"]).stderr.decode().splitlines()
+    assert re.fullmatch(r'write\(1, "Hello world\\n", 12\) +=  ?12 <\d+\.\d{6}>', lines[1].replace("= 12", "=  12"))
+    assert lines[2].endswith("= ?")
+
+
+def test_summary_counts(tmp_path):
+    """-c: strace's table; the totals equal the number of traced calls (and strace's counts)."""
+    prog = sample("glibc", "fileio")
+    traced = run_emu([prog], command="trace", options=["-o", str(tmp_path / "plain")], capture_output=False,
+                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert traced.returncode == 0
+    lines = (tmp_path / "plain").read_text().splitlines()
+    # strace -c counts the calls that return: every traced call but exit_group's `= ?`
+    calls = [line for line in lines if not line.startswith(("+++", "---")) and not line.endswith("= ?")]
+    r = run_emu([prog], command="trace", options=["-c", "-o", str(tmp_path / "sum")], capture_output=False,
+                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    table = (tmp_path / "sum").read_text().splitlines()
+    assert table[0] == "% time     seconds  usecs/call     calls    errors syscall"
+    total = table[-1].split()
+    assert total[-1] == "total" and int(total[3]) == len(calls)
+    errors = sum(1 for line in calls if " = -1 " in line)
+    assert int(total[4]) == errors
+    subprocess.run(["strace", "-c", "-o", str(tmp_path / "nat"), str(prog)], stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=60)
+
+    def counts(lines):
+        rows = [line.split() for line in lines[2:-2]]
+        return {row[-1]: int(row[3]) for row in rows}
+
+    assert counts(table) == counts((tmp_path / "nat").read_text().splitlines())
+    assert r.returncode == 0 and b"Traceback" not in r.stderr
+
+
+def test_follow_forks(tmp_path):
+    """-f: children are traced with strace's prefixes, on stderr and in -o files."""
+    prog = sample("glibc", "fork_printf")
+    r = run_emu([prog], command="trace", options=["-f"], stdin=subprocess.DEVNULL)
+    err = r.stderr.decode()
+    child = re.findall(r"^\[pid +(\d+)\] ", err, re.M)
+    assert child, err
+    assert re.search(r"^\[pid +\d+\] \+\+\+ exited with 0 \+\+\+$", err, re.M)
+    assert err.rstrip().endswith("+++ exited with 0 +++")
+    for line in err.splitlines():
+        if "resumed>" in line:
+            name = re.search(r"<\.\.\. (\w+) resumed>", line).group(1)
+            assert f"{name}(" in err.split(line)[0]
+    out = tmp_path / "f"
+    run_emu([prog], command="trace", options=["-f", "-o", str(out)], stdin=subprocess.DEVNULL)
+    lines = out.read_text().splitlines()
+    assert all(re.match(r"^\d+ +\S", line) for line in lines), lines
+    assert len({line.split()[0] for line in lines}) >= 2
+    unfinished = [line for line in lines if line.endswith("<unfinished ...>")]
+    resumed = [line for line in lines if "resumed>" in line]
+    assert len(unfinished) == len(resumed)
+
+
+def test_without_follow_children_are_silent():
+    prog = sample("glibc", "fork_printf")
+    r = run_emu([prog], command="trace", stdin=subprocess.DEVNULL)
+    err = r.stderr.decode()
+    assert "[pid" not in err and err.count("+++ exited") == 1, err
+
+
+def test_trace_insn_hello178():
+    """--trace-insn: the lecture's hello world, instruction by instruction, with its syscalls."""
+    from elftools.elf.elffile import ELFFile
+
+    with open(HELLO178, "rb") as f:
+        entry = ELFFile(f).header.e_entry
+    r = run_emu([HELLO178], command="trace", options=["--trace-insn", f"{entry:#x}-{entry + 0x40:#x}"])
+    lines = r.stderr.decode().splitlines()
+    assert lines[1] == f"{entry:#x}: mov rax, 1"
+    write = lines.index('write(1, "Hello world\\n", 12)           = 12')
+    assert lines[write - 1].endswith(": syscall")
+    assert lines[-3].endswith(": syscall") and lines[-2].startswith("exit_group(0)")
+    assert sum(1 for line in lines if line.startswith("0x")) == 8
+
+
+def test_trace_insn_symbol():
+    r = run_emu([sample("glibc", "hello")], command="trace", options=["--trace-insn", "main", "-e", "trace=write"])
+    lines = r.stderr.decode().splitlines()
+    assert re.match(r"0x[0-9a-f]+: (push|endbr64)", lines[0]), lines
+    assert any(line.startswith("write(1,") for line in lines)
+    assert any(re.match(r"0x[0-9a-f]+: ret$", line) for line in lines)
+
+
+def test_bad_options():
+    r = run_emu([HELLO178], command="trace", options=["-e", "trace=nosuchcall"])
+    assert r.returncode == 1 and b"invalid system call" in r.stderr and b"Traceback" not in r.stderr
+
+
+def test_unknown_syscall_number(tmp_path):
+    src = tmp_path / "u.c"
+    src.write_text("#include <unistd.h>\nint main(){ syscall(999, 1, 2); return 0; }\n")
+    exe = tmp_path / "u"
+    subprocess.run(["gcc", "-static", "-O1", "-o", str(exe), str(src)], check=True)
+    a, b = traces(exe, tmp_path=tmp_path)
+    assert [x for x in a if x.startswith("syscall_")] == [x for x in b if x.startswith("syscall_")]
+
+
+def test_root_fixture_sanity():
+    assert (ROOT / "emulator" / "tracer.py").exists()
