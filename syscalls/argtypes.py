@@ -4,7 +4,7 @@ All of them follow the decode rule of types.py: only Int/Long/Fd/DirFd/Path deco
 something other than the raw register value.
 """
 
-from syscalls import special, structs, xlat
+from syscalls import netargs, special, structs, xlat
 from syscalls.types import (  # noqa: F401 - re-exported for table rows
     DIRFD,
     FD,
@@ -156,3 +156,16 @@ SOCKTYPE = SockType()
 SOCKFLAGS = Flags(xlat.SOCK_FLAGS)
 IPCFLAGS = Flags(xlat.IPC_FLAGS)
 IPC_CMD = Enum(xlat.IPC_CMDS)
+
+# sockets and prctl (netargs.py)
+SOCKPROTO = netargs.SockProto()
+SOCKADDR2 = netargs.SockAddr(2)  # connect, bind: (fd, addr, len)
+SOCKADDR5 = netargs.SockAddr(5)  # sendto's dest_addr, addrlen at 5
+SOCKADDR_OUT2 = netargs.SockAddrOut(2)  # accept, getsockname: (fd, addr, &len)
+SOCKADDR_OUT5 = netargs.SockAddrOut(5)  # recvfrom's src_addr, &addrlen at 5
+SOCKLEN_OUT = netargs.IntRef(out=True)
+SOCKOPT = netargs.SockOptName()
+SOCKOPTVAL_IN = netargs.SockOptVal()
+SOCKOPTVAL_OUT = netargs.SockOptVal(out=True)
+PRCTL_ARGS = netargs.PrctlArgs()
+RET_PRCTL = netargs.PrctlRet()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from syscalls import argtypes as T
-from syscalls import clock, dirs, fs, fsmeta, futex, info, ioctl, lifecycle, mm, pipes, proc, signal, xlat
+from syscalls import clock, dirs, fs, fsmeta, futex, info, ioctl, lifecycle, mm, pipes, proc, signal, sockets, xlat
 from syscalls.special import FcntlArg, FcntlRet
 from syscalls.structs import Iovec
 from syscalls.types import (
@@ -93,21 +93,21 @@ ROWS = [
     R(38, "setitimer", signal.setitimer, [T.Signed(T.ITIMER), T.ITV_IN, T.ITV_OUT], RET_INT, ""),
     R(39, "getpid", proc.getpid, [], RET_INT, "pure"),
     R(40, "sendfile", fs.sendfile, [FD, FD, PTR, SIZE], RET_INT, "desc network"),
-    R(41, "socket", None, [T.FAMILY, T.SOCKTYPE, INT], T.RET_FD, "network"),
-    R(42, "connect", None, [FD, PTR, INT], RET_INT, "network"),
-    R(43, "accept", None, [FD, PTR, PTR], T.RET_FD, "network"),
-    R(44, "sendto", None, [FD, T.InBuf(2), SIZE, T.MSGFLAGS, PTR, INT], RET_INT, "network"),
-    R(45, "recvfrom", None, [FD, T.READBUF_RET, SIZE, T.MSGFLAGS, PTR, PTR], RET_INT, "network"),
+    R(41, "socket", sockets.socket, [T.FAMILY, T.SOCKTYPE, T.Signed(T.SOCKPROTO)], T.RET_FD, "network"),
+    R(42, "connect", sockets.connect, [FD, T.SOCKADDR2, INT], RET_INT, "network"),
+    R(43, "accept", sockets.accept, [FD, T.SOCKADDR_OUT2, T.SOCKLEN_OUT], T.RET_FD, "network"),
+    R(44, "sendto", sockets.sendto, [FD, T.InBuf(2), SIZE, T.MSGFLAGS, T.SOCKADDR5, INT], RET_INT, "network"),
+    R(45, "recvfrom", sockets.recvfrom, [FD, T.READBUF_RET, SIZE, T.MSGFLAGS, T.SOCKADDR_OUT5, T.SOCKLEN_OUT], RET_INT, "network"),
     R(46, "sendmsg", None, [FD, PTR, T.MSGFLAGS], RET_INT, "network"),
     R(47, "recvmsg", None, [FD, PTR, T.MSGFLAGS], RET_INT, "network"),
-    R(48, "shutdown", None, [FD, T.SHUT], RET_INT, "network"),
-    R(49, "bind", None, [FD, PTR, INT], RET_INT, "network"),
-    R(50, "listen", None, [FD, INT], RET_INT, "network"),
-    R(51, "getsockname", None, [FD, PTR, PTR], RET_INT, "network"),
-    R(52, "getpeername", None, [FD, PTR, PTR], RET_INT, "network"),
+    R(48, "shutdown", sockets.shutdown, [FD, T.SHUT], RET_INT, "network"),
+    R(49, "bind", sockets.bind, [FD, T.SOCKADDR2, INT], RET_INT, "network"),
+    R(50, "listen", sockets.listen, [FD, INT], RET_INT, "network"),
+    R(51, "getsockname", sockets.getsockname, [FD, T.SOCKADDR_OUT2, T.SOCKLEN_OUT], RET_INT, "network"),
+    R(52, "getpeername", sockets.getpeername, [FD, T.SOCKADDR_OUT2, T.SOCKLEN_OUT], RET_INT, "network"),
     R(53, "socketpair", pipes.socketpair, [T.Signed(T.FAMILY), T.Signed(T.SOCKTYPE), INT, T.INTPAIR], RET_INT, "network"),
-    R(54, "setsockopt", None, [FD, T.SOL, INT, PTR, INT], RET_INT, "network"),
-    R(55, "getsockopt", None, [FD, T.SOL, INT, PTR, PTR], RET_INT, "network"),
+    R(54, "setsockopt", sockets.setsockopt, [FD, T.SOL, T.Signed(T.SOCKOPT), T.SOCKOPTVAL_IN, INT], RET_INT, "network"),
+    R(55, "getsockopt", sockets.getsockopt, [FD, T.SOL, T.Signed(T.SOCKOPT), T.SOCKOPTVAL_OUT, T.SOCKLEN_OUT], RET_INT, "network"),
     R(56, "clone", lifecycle.clone, [T.CLONE, T.UNUSED, T.UNUSED, T.UNUSED, T.UNUSED], RET_INT, "process"),
     R(57, "fork", lifecycle.fork, [], RET_INT, "process"),
     R(58, "vfork", lifecycle.vfork, [], RET_INT, "process"),
@@ -209,7 +209,7 @@ ROWS = [
     R(154, "modify_ldt", None, [INT, PTR, SIZE], RET_INT, ""),
     R(155, "pivot_root", None, [PATH, PATH], RET_INT, "file"),
     R(156, "_sysctl", None, [PTR], RET_INT, ""),
-    R(157, "prctl", proc.prctl, [T.PRCTL, HEX, HEX, HEX, HEX], RET_INT, "creds"),
+    R(157, "prctl", proc.prctl, [T.PRCTL_ARGS, T.UNUSED, T.UNUSED, T.UNUSED, T.UNUSED], T.RET_PRCTL, "creds"),
     R(158, "arch_prctl", proc.arch_prctl, [T.Signed(T.ARCH), HEX], RET_INT, ""),
     R(159, "adjtimex", None, [PTR], RET_INT, "clock"),
     R(160, "setrlimit", info.setrlimit, [T.Signed(T.RLIMIT), T.RLIM_IN_OLD], RET_INT, ""),
@@ -340,7 +340,7 @@ ROWS = [
     R(285, "fallocate", fs.fallocate, [FD, T.FALLOC, LONG, LONG], RET_INT, "desc"),
     R(286, "timerfd_settime", None, [FD, T.TIMER_FLAGS, PTR, PTR], RET_INT, "desc"),
     R(287, "timerfd_gettime", None, [FD, PTR], RET_INT, "desc"),
-    R(288, "accept4", None, [FD, PTR, PTR, T.SOCKFLAGS], T.RET_FD, "network"),
+    R(288, "accept4", sockets.accept4, [FD, T.SOCKADDR_OUT2, T.SOCKLEN_OUT, T.SOCKFLAGS], T.RET_FD, "network"),
     R(289, "signalfd4", None, [FD, PTR, SIZE, T.SOCKFLAGS], T.RET_FD, "desc signal"),
     R(290, "eventfd2", None, [T.UINT, T.EFD], T.RET_FD, "desc"),
     R(291, "epoll_create1", None, [T.EPOLL_CREATE], T.RET_FD, "desc"),

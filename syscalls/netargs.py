@@ -1,0 +1,178 @@
+"""Socket and prctl arguments as strace prints them: sockaddrs, socklen pointers, SO_* options."""
+
+from __future__ import annotations
+
+import socket
+import struct
+
+from syscalls import xlat
+from syscalls.types import Arg, Ptr, ptr, quote, s32
+
+IPPROTOS = {0: "IPPROTO_IP", 1: "IPPROTO_ICMP", 6: "IPPROTO_TCP", 17: "IPPROTO_UDP", 58: "IPPROTO_ICMPV6",
+            255: "IPPROTO_RAW", 132: "IPPROTO_SCTP", 136: "IPPROTO_UDPLITE"}
+SO_NAMES = {1: "SO_DEBUG", 2: "SO_REUSEADDR", 3: "SO_TYPE", 4: "SO_ERROR", 5: "SO_DONTROUTE", 6: "SO_BROADCAST",
+            7: "SO_SNDBUF", 8: "SO_RCVBUF", 9: "SO_KEEPALIVE", 10: "SO_OOBINLINE", 13: "SO_LINGER",
+            15: "SO_REUSEPORT", 16: "SO_PASSCRED", 17: "SO_PEERCRED", 18: "SO_RCVLOWAT", 19: "SO_SNDLOWAT",
+            20: "SO_RCVTIMEO_OLD", 21: "SO_SNDTIMEO_OLD", 25: "SO_BINDTODEVICE", 29: "SO_TIMESTAMP_OLD",
+            30: "SO_ACCEPTCONN", 32: "SO_SNDBUFFORCE", 33: "SO_RCVBUFFORCE", 38: "SO_PROTOCOL", 39: "SO_DOMAIN"}
+FAMILIES = dict(xlat.ADDRESS_FAMILIES)
+NUL = bytes(1)
+
+
+def sockaddr_text(data: bytes) -> str:
+    if len(data) < 2:
+        return "{sa_family=AF_UNSPEC}"
+    fam = struct.unpack_from("<H", data)[0]
+    name = FAMILIES.get(fam, str(fam))
+    if fam == 1:
+        path = data[2:]
+        if path[:1] == NUL:
+            return "{sa_family=AF_UNIX, sun_path=@" + quote(path[1:].split(NUL)[0]) + "}"
+        return "{sa_family=AF_UNIX, sun_path=" + quote(path.split(NUL)[0]) + "}"
+    if fam == 2 and len(data) >= 8:
+        port = struct.unpack_from(">H", data, 2)[0]
+        addr = socket.inet_ntoa(data[4:8])
+        return f'{{sa_family=AF_INET, sin_port=htons({port}), sin_addr=inet_addr("{addr}")}}'
+    if fam == 10 and len(data) >= 24:
+        port, flow = struct.unpack_from(">HI", data, 2)
+        addr = socket.inet_ntop(socket.AF_INET6, data[8:24])
+        scope = struct.unpack_from("<I", data, 24)[0] if len(data) >= 28 else 0
+        return (f'{{sa_family=AF_INET6, sin6_port=htons({port}), sin6_flowinfo=htonl({flow}), '
+                f'inet_pton(AF_INET6, "{addr}", &sin6_addr), sin6_scope_id={scope}}}')
+    return f"{{sa_family={name}, sa_data={quote(data[2:16])}}}"
+
+
+class SockAddr(Ptr):
+    """A sockaddr the guest passes in; its length is argument `length`."""
+
+    def __init__(self, length: int):
+        self.length = length
+
+    def format(self, t, raw):
+        if raw == 0:
+            return "NULL"
+        n = s32(t.args[self.length])
+        data = t.read(raw, max(0, min(n, 128)))
+        return ptr(raw) if data is None else sockaddr_text(data)
+
+
+class SockAddrOut(Ptr):
+    """A sockaddr the kernel fills (accept, recvfrom, getsockname); its length lives at *args[lenptr]."""
+
+    out = True
+
+    def __init__(self, lenptr: int):
+        self.lenptr = lenptr
+
+    def format(self, t, raw):
+        if raw == 0:
+            return "NULL"
+        if t.failed:
+            return ptr(raw)
+        ln = t.read(t.args[self.lenptr], 4) if t.args[self.lenptr] else None
+        if ln is None:
+            return ptr(raw)
+        data = t.read(raw, min(struct.unpack("<I", ln)[0], 128))
+        return ptr(raw) if data is None else sockaddr_text(data)
+
+
+class IntRef(Ptr):
+    """An int behind a pointer: [16]; printed on return when `out`."""
+
+    def __init__(self, out: bool = False):
+        self.out = out
+
+    def format(self, t, raw):
+        if raw == 0:
+            return "NULL"
+        if self.out and t.failed:
+            return ptr(raw)
+        data = t.read(raw, 4)
+        return ptr(raw) if data is None else f"[{s32(int.from_bytes(data, 'little'))}]"
+
+
+class SockProto(Arg):
+    """socket's protocol, named by the family (index 0)."""
+
+    def format(self, t, raw):
+        raw = s32(raw)
+        if t.args[0] & 0xFFFF in (2, 10):
+            return IPPROTOS.get(raw, str(raw))
+        return str(raw)
+
+
+class SockOptName(Arg):
+    def format(self, t, raw):
+        raw = s32(raw)
+        if s32(t.args[1]) == 1:
+            return SO_NAMES.get(raw, str(raw))
+        return str(raw)
+
+
+class SockOptVal(Ptr):
+    """setsockopt's value ([1] for an int), getsockopt's on return; the length is argument 4."""
+
+    def __init__(self, out: bool = False):
+        self.out = out
+
+    def format(self, t, raw):
+        if raw == 0:
+            return "NULL"
+        if self.out and t.failed:
+            return ptr(raw)
+        if self.out:
+            ln = t.read(t.args[4], 4)
+            n = struct.unpack("<I", ln)[0] if ln else 0
+        else:
+            n = t.args[4] & 0xFFFF_FFFF
+        if n == 4:
+            data = t.read(raw, 4)
+            return ptr(raw) if data is None else f"[{s32(int.from_bytes(data, 'little'))}]"
+        data = t.read(raw, min(n, t.strsize))
+        return ptr(raw) if data is None else quote(data, t.strsize, n > t.strsize)
+
+
+PR_SIGNAL_ARG = {1}  # PR_SET_PDEATHSIG
+PR_NOARGS = {3, 21, 37, 39, 47}  # the getters that take nothing
+PR_STRING = {15, 16}  # PR_SET_NAME, PR_GET_NAME
+PR_DUMPABLE = {0: "SUID_DUMP_DISABLE", 1: "SUID_DUMP_USER", 2: "SUID_DUMP_ROOT"}
+
+
+class PrctlArgs(Arg):
+    """prctl's option carries the call as strace prints it (the other four args print nothing)."""
+
+    out = True  # PR_GET_NAME's name is known only on return
+
+    def format(self, t, raw):
+        opt = raw & 0xFFFF_FFFF
+        name = dict(xlat.PRCTL_OPTIONS).get(opt)
+        a2 = t.args[1]
+        if name is None:
+            return f"{opt:#x} /* PR_??? */, " + ", ".join(f"{a:#x}" if a else "0" for a in t.args[1:5])
+        if opt in PR_NOARGS:
+            return name
+        if opt in PR_SIGNAL_ARG:
+            return f"{name}, {xlat.signame(s32(a2)) if a2 else '0'}"
+        if opt == 2:  # PR_GET_PDEATHSIG: an int out
+            data = None if t.failed else t.read(a2, 4)
+            val = f"[{xlat.signame(s32(int.from_bytes(data, 'little')))}]" if data else ptr(a2)
+            return f"{name}, {val}"
+        if opt in PR_STRING:
+            if opt == 16 and t.failed:
+                return f"{name}, {ptr(a2)}"
+            try:
+                data = t.proc.mem.read_cstr(a2, 16)
+            except Exception:  # noqa: BLE001 - a bad pointer prints as the pointer
+                return f"{name}, {ptr(a2)}"
+            return f"{name}, {quote(data)}"
+        if opt == 4:
+            return f"{name}, {PR_DUMPABLE.get(a2, str(a2))}"
+        rest = ", ".join(f"{a:#x}" if a > 9 else str(a) for a in t.args[1:5])
+        return f"{name}, {rest}"
+
+
+class PrctlRet:
+    def format(self, t, value):
+        if (t.args[0] & 0xFFFF_FFFF) == 3 and value >= 0:
+            return f"{value} ({PR_DUMPABLE.get(value, '?')})"
+        return str(value)
