@@ -32,7 +32,7 @@ NPROCS, UNFINISHED = 0, 1  # slots (int64) in the shared page
 
 
 def _hex(t, raw) -> str:
-    return f"{raw:#x}"
+    return f"{raw:#x}" if raw else "0"
 
 
 def sigreturn_mask(t, proc) -> str:
