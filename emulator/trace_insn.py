@@ -31,7 +31,8 @@ def resolve(proc, spec: str) -> tuple[int, int]:
         a = syms.address(text)
         if a is None:
             raise InsnRangeError(f"unknown symbol or address '{text}'")
-        return a, syms.size(text) or 1
+        image = getattr(proc, "image", None)
+        return a + getattr(image, "base", 0), syms.size(text) or 1  # static-PIE: symbols are relative
 
     if "-" in spec:
         lo_s, hi_s = spec.split("-", 1)

@@ -15,6 +15,18 @@ class Summary:
         row[1] += failed
         row[2] += seconds
 
+    def dump(self) -> str:
+        """One line per syscall, for a forked child to hand its counts to the main process."""
+        return "".join(f"{name} {c} {e} {t!r}\n" for name, (c, e, t) in self.rows.items())
+
+    def merge(self, text: str) -> None:
+        for line in text.splitlines():
+            name, c, e, t = line.split()
+            row = self.rows.setdefault(name, [0, 0, 0.0])
+            row[0] += int(c)
+            row[1] += int(e)
+            row[2] += float(t)
+
     def total_calls(self) -> int:
         return sum(r[0] for r in self.rows.values())
 

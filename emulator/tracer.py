@@ -90,6 +90,19 @@ class Shared:
     def set(self, slot: int, value: int) -> None:
         struct.pack_into("<q", self.page, slot * 8, value)
 
+    def append(self, text: str) -> None:
+        """Children's -c counts, kept in the lock file until the main process prints the table."""
+        self.lock()
+        try:
+            os.lseek(self.lockfd, 0, os.SEEK_END)
+            _write_all(self.lockfd, text.encode())
+        finally:
+            self.unlock()
+
+    def read_all(self) -> str:
+        size = os.fstat(self.lockfd).st_size
+        return os.pread(self.lockfd, size, 0).decode() if size else ""
+
     def lock(self) -> None:
         fcntl.lockf(self.lockfd, fcntl.LOCK_EX)
 
@@ -367,7 +380,11 @@ class Tracer:
     def end(self, line: str) -> None:
         if self.summary is not None:
             if os.getpid() == self.main_pid:
+                if self.shared is not None:  # -f: the children left their counts in the lock file
+                    self.summary.merge(self.shared.read_all())
                 self.out.write(self.summary.table())
+            elif self.shared is not None:
+                self.shared.append(self.summary.dump())
         elif line:
             self.emit(line)
         self.out.flush()
@@ -381,7 +398,11 @@ class Tracer:
 
     # ----- --trace-insn ----------------------------------------------------------------------------
     def install_insn_hook(self, proc) -> None:
-        from emulator.trace_insn import install
+        from emulator.trace_insn import InsnRangeError, install
 
-        install(self, proc, self.opts.insn_range)
+        try:
+            install(self, proc, self.opts.insn_range)
+        except InsnRangeError as exc:
+            print(f"elfemu trace: --trace-insn: {exc}", file=sys.stderr)
+            raise SystemExit(1) from None
 

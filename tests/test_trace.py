@@ -290,3 +290,32 @@ def test_unknown_syscall_number(tmp_path):
 
 def test_root_fixture_sanity():
     assert (ROOT / "emulator" / "tracer.py").exists()
+
+
+def summary_counts(path) -> dict:
+    lines = path.read_text().splitlines()
+    assert lines[0] == "% time     seconds  usecs/call     calls    errors syscall"
+    return {row.split()[-1]: int(row.split()[3]) for row in lines[2:-2]}
+
+
+def test_summary_follow_counts_children(tmp_path):
+    """-c -f: the table covers every process, as strace's does."""
+    prog = sample("glibc", "fork_printf")
+    run_emu([prog], command="trace", options=["-f", "-c", "-o", str(tmp_path / "e")], stdin=subprocess.DEVNULL,
+            capture_output=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["strace", "-f", "-c", "-o", str(tmp_path / "n"), str(prog)], stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+    emu, nat = summary_counts(tmp_path / "e"), summary_counts(tmp_path / "n")
+    assert emu == nat
+
+
+def test_trace_insn_static_pie():
+    r = run_emu([sample("glibc", "hello_pie")], command="trace", options=["--trace-insn", "main", "-e", "trace=none"])
+    lines = r.stderr.decode().splitlines()
+    assert re.match(r"0x55[0-9a-f]+: (push rbp|endbr64)$", lines[0]), lines
+    assert lines[-1] == "+++ exited with 0 +++"
+
+
+def test_trace_insn_bad_range():
+    r = run_emu([HELLO178], command="trace", options=["--trace-insn", "no_such_symbol"])
+    assert r.returncode == 1 and r.stderr.decode().count("\n") == 1 and b"no_such_symbol" in r.stderr
