@@ -424,3 +424,81 @@ def siginfo_text(info: dict) -> str:
     return "{" + ", ".join(parts) + "}"
 
 
+
+
+def _utc(sec: int, nsec: int) -> str:
+    import time as _time
+
+    try:
+        return _time.strftime("%Y-%m-%dT%H:%M:%S", _time.gmtime(sec)) + f".{nsec:09d}+0000"
+    except (OverflowError, OSError, ValueError):
+        return ""
+
+
+class UtimeSpecs(StructPtr):
+    """utimensat's two timespecs, with strace's date comments and UTIME_NOW/UTIME_OMIT."""
+
+    size = 32
+
+    def show(self, t, data):
+        items = []
+        for sec, nsec in struct.iter_unpack("<qq", data):
+            if nsec == (1 << 30) - 1:
+                items.append(f"{{tv_sec={sec}, tv_nsec=UTIME_NOW}}")
+            elif nsec == (1 << 30) - 2:
+                items.append(f"{{tv_sec={sec}, tv_nsec=UTIME_OMIT}}")
+            else:
+                items.append(f"{{tv_sec={sec}, tv_nsec={nsec}}} /* {_utc(sec, nsec)} */")
+        return "[" + ", ".join(items) + "]"
+
+
+FS_MAGIC = {0xEF53: "EXT2_SUPER_MAGIC", 0x01021994: "TMPFS_MAGIC", 0x9FA0: "PROC_SUPER_MAGIC",
+            0x794C7630: "OVERLAYFS_SUPER_MAGIC", 0x62656572: "SYSFS_MAGIC", 0x9123683E: "BTRFS_SUPER_MAGIC",
+            0x58465342: "XFS_SUPER_MAGIC", 0x1CD1: "DEVPTS_SUPER_MAGIC", 0x6969: "NFS_SUPER_MAGIC",
+            0x65735546: "FUSE_SUPER_MAGIC", 0x27E0EB: "CGROUP_SUPER_MAGIC", 0x63677270: "CGROUP2_SUPER_MAGIC"}
+ST_FLAGS = [(1, "ST_RDONLY"), (2, "ST_NOSUID"), (4, "ST_NODEV"), (8, "ST_NOEXEC"), (16, "ST_SYNCHRONOUS"),
+            (32, "ST_VALID"), (64, "ST_MANDLOCK"), (1024, "ST_NOATIME"), (2048, "ST_NODIRATIME"),
+            (4096, "ST_RELATIME"), (8192, "ST_NOSYMFOLLOW")]
+
+
+class Statfs(StructPtr):
+    size = 120
+    out = True
+
+    def show(self, t, data):
+        ftype, bsize, blocks, bfree, bavail, files, ffree, f0, f1, namelen, frsize, flags = \
+            struct.unpack_from("<qqQQQQQiiqqq", data)
+        typ = FS_MAGIC.get(ftype, f"{ftype:#x}")
+        return (f"{{f_type={typ}, f_bsize={bsize}, f_blocks={blocks}, f_bfree={bfree}, f_bavail={bavail}, "
+                f"f_files={files}, f_ffree={ffree}, f_fsid={{val=[{f0 & 0xFFFF_FFFF:#x}, {f1 & 0xFFFF_FFFF:#x}]}}, "
+                f"f_namelen={namelen}, f_frsize={frsize}, f_flags={flags_text(ST_FLAGS, flags)}}}")
+
+
+class Tms(StructPtr):
+    size = 32
+    out = True
+
+    def show(self, t, data):
+        u, s, cu, cs = struct.unpack("<qqqq", data)
+        return f"{{tms_utime={u}, tms_stime={s}, tms_cutime={cu}, tms_cstime={cs}}}"
+
+
+class Rusage(StructPtr):
+    size = 32
+    out = True
+
+    def show(self, t, data):
+        us, uu, ss, su = struct.unpack("<qqqq", data)
+        return f"{{ru_utime={{tv_sec={us}, tv_usec={uu}}}, ru_stime={{tv_sec={ss}, tv_usec={su}}}, ...}}"
+
+
+class MknodDev(Arg):
+    """mknod's dev: printed only for character and block devices (the mode is argument `mode`)."""
+
+    def __init__(self, mode: int):
+        self.mode = mode
+
+    def format(self, t, raw):
+        if t.args[self.mode] & 0o170000 in (0o20000, 0o60000):
+            return dev_text(raw)
+        return ""
