@@ -186,10 +186,10 @@ class Tracer:
             args += ", ..."
         if self.opts.insn_range:
             self.install_insn_hook(proc)
+        if self.selected is not None and 59 not in self.selected:
+            return
         if self.summary is not None:
             self.summary.add("execve", False, 0.0)
-            return
-        if self.selected is not None and 59 not in self.selected:
             return
         nvars = f"{len(envp)} var" + ("s" if len(envp) != 1 else "")
         self.emit(f"execve({quote(path.encode())}, [{args}], {proc.rsp0:#x} /* {nvars} */) = 0\n")
