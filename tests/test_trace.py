@@ -319,3 +319,71 @@ def test_trace_insn_static_pie():
 def test_trace_insn_bad_range():
     r = run_emu([HELLO178], command="trace", options=["--trace-insn", "no_such_symbol"])
     assert r.returncode == 1 and r.stderr.decode().count("\n") == 1 and b"no_such_symbol" in r.stderr
+
+
+DECODE_PROG = r"""
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/select.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+    char b[4096], path[256];
+    snprintf(path, sizeof path, "%s/d1", argv[1]);
+    mkdirat(AT_FDCWD, path, 0750);
+    int d = open(path, O_RDONLY | O_DIRECTORY);
+    int f = openat(d, "a", O_CREAT | O_EXCL | O_WRONLY, 0640);
+    ftruncate(f, 100); fsync(f); flock(f, LOCK_EX | LOCK_NB);
+    struct iovec v[2] = {{"ab\1" "8", 4}, {"\t\"\\x", 4}};
+    writev(f, v, 2); close(f);
+    symlinkat("a", d, "s"); readlinkat(d, "s", b, 64); linkat(d, "a", d, "h", 0);
+    renameat2(d, "h", d, "h2", RENAME_NOREPLACE); fchmodat(d, "a", 0600, 0);
+    struct timespec ts[2] = {{1, 2}, {3, 4}};
+    utimensat(d, "a", ts, 0); utimensat(d, "a", NULL, AT_SYMLINK_NOFOLLOW);
+    faccessat(d, "a", R_OK, 0); faccessat(d, "nope", W_OK | X_OK, 0);
+    struct stat st; fstatat(d, "a", &st, AT_SYMLINK_NOFOLLOW);
+    unlinkat(d, "s", 0); unlinkat(d, "h2", 0); unlinkat(d, "a", 0);
+    fchdir(d); getcwd(b, 256); chdir("/"); close(d); rmdir(path);
+    int p[2]; pipe2(p, O_CLOEXEC | O_NONBLOCK); dup3(p[0], 9, 0);
+    fd_set r; FD_ZERO(&r); FD_SET(p[0], &r); struct timeval tv = {0, 0};
+    select(p[0] + 1, &r, NULL, NULL, &tv);
+    struct pollfd pf[2] = {{p[0], POLLIN, 0}, {p[1], POLLOUT, 0}}; poll(pf, 2, 0);
+    write(p[1], "zz", 2); read(p[0], b, 64); read(p[0], b, 64);
+    fcntl(p[0], F_GETFL); fcntl(p[0], F_SETFD, FD_CLOEXEC); fcntl(p[0], F_GETFD); fcntl(p[0], F_DUPFD, 20);
+    snprintf(path, sizeof path, "%s/fifo", argv[1]);
+    mknod(path, S_IFIFO | 0644, 0); unlink(path); umask(077);
+    struct timespec rq = {0, 1000}; clock_nanosleep(CLOCK_MONOTONIC, 0, &rq, NULL); nanosleep(&rq, NULL);
+    sigset_t ss; sigemptyset(&ss); sigaddset(&ss, SIGUSR1); sigaddset(&ss, 40);
+    sigprocmask(SIG_BLOCK, &ss, NULL); sigfillset(&ss); sigprocmask(SIG_BLOCK, &ss, &ss);
+    struct sigaction sa = {0}; sa.sa_handler = SIG_IGN; sigaction(SIGPIPE, &sa, NULL); sigaction(SIGPIPE, NULL, &sa);
+    lseek(0, -1, SEEK_CUR); open("/nonexistent/x", O_RDONLY); access("/", R_OK | W_OK);
+    char name[16]; prctl(PR_GET_NAME, name); prctl(PR_SET_NAME, "renamed"); prctl(PR_SET_PDEATHSIG, SIGKILL);
+    int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_un a = {AF_UNIX}; strcpy(a.sun_path, "/nonexistent/sock"); connect(s, (void *)&a, sizeof a);
+    kill(0, 0); syscall(999, 1, 0, 3);
+    return 0;
+}
+"""
+
+
+def test_decoders_like_strace(tmp_path):
+    """Many argument and struct printers at once, against strace on the same program."""
+    src, exe = tmp_path / "d.c", tmp_path / "d"
+    src.write_text(DECODE_PROG)
+    subprocess.run(["gcc", "-static", "-O0", "-o", str(exe), str(src)], check=True)
+    work = tmp_path / "w"
+    work.mkdir()
+    a, b = traces(exe, [str(work)], tmp_path=tmp_path)
+    assert a == b, diff(a, b)
