@@ -59,8 +59,10 @@ def invoke(proc, spec: Spec, args) -> int:
         return -(exc.errno or errno.EIO)
 
 
-def on_syscall(proc) -> None:
+def on_syscall(proc, interpose: bool = True) -> None:
     """The UC_HOOK_INSN(syscall) body: dispatch one call and write RAX."""
+    if interpose and proc.syscall_interposer is not None:  # a debugger records or replays it (replay.py)
+        return proc.syscall_interposer(proc)
     regs = proc.cpu.syscall_regs()
     nr, args = regs[0], regs[1:]
     spec = TABLE.get(nr) or unknown_spec(nr)

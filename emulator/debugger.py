@@ -1,0 +1,547 @@
+"""The debugging engine under `elfemu step` and the gdb stub: forward and reverse execution.
+
+Nothing here costs time unless a person is debugging. Stepping is `emu_start(count=1)`;
+continuing runs Unicorn in counted chunks with code hooks limited to the breakpoint
+addresses and a write hook limited to the watched ranges. Reverse execution restores the
+nearest periodic snapshot (emulator/replay.py) and re-executes forwards to the wanted
+instruction count, replaying the recorded results of system calls instead of running them
+again (so nothing is printed twice).
+
+API (the stepper and gdbstub code against this):
+
+    dbg = Debugger(proc)                 # proc: a loaded emulator.process.Process, not yet run
+    ev = dbg.stepi(n=1)                  # -> StopEvent
+    ev = dbg.cont()                      # run to a breakpoint/watchpoint/exit/signal
+    ev = dbg.reverse_stepi(n=1)          # 'start-of-history' when it cannot go further back
+    ev = dbg.reverse_cont()              # back to the previous breakpoint/watchpoint hit
+    dbg.goto(icount)                     # move to any instruction count in the recorded past
+    dbg.add_breakpoint(addr, temporary=False); dbg.remove_breakpoint(addr)
+    dbg.add_watchpoint(addr, length); dbg.remove_watchpoint(addr, length)   # write watchpoints
+    dbg.read_register("rax"); dbg.write_register("xmm0", v); dbg.registers() -> {name: int}
+    dbg.read_memory(addr, n) -> bytes; dbg.write_memory(addr, data)  # writes go into r/o text too
+    dbg.icount                           # instructions executed so far (the current position)
+    dbg.pc                               # where execution resumes
+    dbg.exited                           # None while alive, else the final StopEvent
+
+Register names: rax..r15, rip, eflags, cs ss ds es fs gs, fs_base gs_base, orig_rax,
+st0..st7 (80-bit values as ints), fctrl fstat ftag fiseg fioff foseg fooff fop,
+xmm0..xmm15 (128-bit ints), mxcsr. Symbols: emulator/symbols.py.
+"""
+
+import bisect
+import os
+import signal
+import sys
+from dataclasses import dataclass
+
+import capstone
+from unicorn import UC_ERR_INSN_INVALID, UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_WRITE, UcError
+from unicorn import x86_const as X
+
+from emulator import replay
+from emulator.cpu import REG_IDS
+from emulator.process import ILL_ILLOPN, SI_KERNEL, UNTIL_NEVER, Fault, ImageReplaced
+from syscalls import dispatch
+from syscalls.errors import ProcessExit, ProcessKilled
+
+BIG = 1 << 62  # "no instruction limit" (the debugger always runs Unicorn in counted mode)
+SNAP_EVERY = 50_000  # instructions between periodic snapshots
+MAX_SNAPS = 200  # beyond this, every other old snapshot is dropped (the interval doubles)
+WATCH_SLACK = 63  # a write starting this far before a watched range may still overlap it
+
+REG_IDS = dict(REG_IDS)
+REG_IDS.update({f"st{i}": getattr(X, f"UC_X86_REG_FP{i}") for i in range(8)})
+REG_IDS.update({f"xmm{i}": getattr(X, f"UC_X86_REG_XMM{i}") for i in range(16)})
+REG_IDS.update(fctrl=X.UC_X86_REG_FPCW, fstat=X.UC_X86_REG_FPSW, ftag=X.UC_X86_REG_FPTAG,
+               fiseg=X.UC_X86_REG_FCS, fioff=X.UC_X86_REG_FIP, foseg=X.UC_X86_REG_FDS,
+               fooff=X.UC_X86_REG_FDP, fop=X.UC_X86_REG_FOP, mxcsr=X.UC_X86_REG_MXCSR)
+REGISTER_NAMES = tuple(REG_IDS) + ("orig_rax",)
+
+REASONS = ("breakpoint", "watchpoint", "step", "exited", "killed", "signal", "start-of-history")
+
+
+@dataclass
+class StopEvent:
+    """Why execution stopped.
+
+    reason: 'breakpoint' (addr = the breakpoint), 'watchpoint' (watch_addr = the written
+    address, addr = pc after the writing instruction), 'step' (n steps done), 'exited'
+    (exit_status), 'killed' (the guest died by signal signo), 'signal' (a fault or signal
+    stopped the guest before delivery: signo; resuming delivers it), 'start-of-history'
+    (reverse execution reached the first recorded instruction).
+    """
+
+    reason: str
+    addr: int = 0
+    signo: int = 0
+    exit_status: int = 0
+    watch_addr: int = 0
+
+
+class _ForkChild(Exception):
+    """Raised out of Unicorn in a forked child: the child leaves the debugger and runs free."""
+
+
+class Debugger:
+    """Forward and reverse execution control over one Process (see the module docstring)."""
+
+    def __init__(self, proc, snapshot_every: int = SNAP_EVERY):
+        self.proc = proc
+        self.every = snapshot_every
+        self.breakpoints: dict[int, list] = {}  # addr -> [hook handle, temporary]
+        self.watchpoints: dict[tuple[int, int], object] = {}  # (addr, length) -> hook handle
+        self.icount = 0
+        self.frontier = 0  # the furthest instruction count executed live
+        self.history_start = 0
+        self.snapshots: list[replay.Snapshot] = []
+        self.records: dict[int, replay.SyscallRecord] = {}
+        self.exited: StopEvent | None = None
+        self.pending_fault = None
+        self.orig_rax = -1
+        self.on_fork_child = None  # callback run in a forked child before it runs free (close sockets)
+        self._pid = os.getpid()
+        self._mode = "replay"  # 'step' | 'cont' | 'scan' | 'replay'
+        self._hit = None
+        self._hits: list = []
+        self._cs = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
+        self._blocks: dict[tuple[int, int], tuple[int, ...]] = {}
+        self._base = self._blk_n = 0
+        self._blk: tuple[int, ...] = ()
+        self._attach()
+
+    # ----- set-up --------------------------------------------------------------
+    def _attach(self) -> None:
+        """Install the engine's hooks on the (possibly new, after execve) Unicorn instance."""
+        proc = self.proc
+        uc = proc.uc
+        self._uc = uc
+        self._block_hook = uc.hook_add(UC_HOOK_BLOCK, self._on_block, None, 1, 0)
+        for addr, bp in self.breakpoints.items():
+            bp[0] = uc.hook_add(UC_HOOK_CODE, self._on_bp, None, addr, addr)
+        for (addr, length) in self.watchpoints:
+            self.watchpoints[(addr, length)] = self._watch_hook(addr, length)
+        proc.syscall_interposer = self._on_syscall
+        uc.ctl_flush_tb()  # hooks apply only to code translated after they were added
+        self._reset_history()
+
+    def _reset_history(self) -> None:
+        self.history_start = self.frontier = self.icount
+        self.records.clear()
+        self.snapshots = [replay.take(self.proc, self.icount, pc=self.proc.pc)]
+
+    def _watch_hook(self, addr: int, length: int):
+        return self._uc.hook_add(UC_HOOK_MEM_WRITE, self._on_write, None, max(0, addr - WATCH_SLACK),
+                                 addr + length - 1)
+
+    # ----- breakpoints and watchpoints -----------------------------------------
+    def add_breakpoint(self, addr: int, temporary: bool = False) -> None:
+        if addr in self.breakpoints:
+            self.breakpoints[addr][1] = temporary and self.breakpoints[addr][1]
+            return
+        h = self._uc.hook_add(UC_HOOK_CODE, self._on_bp, None, addr, addr)
+        self._uc.ctl_remove_cache(addr, addr + 1)
+        self.breakpoints[addr] = [h, temporary]
+
+    def remove_breakpoint(self, addr: int) -> bool:
+        bp = self.breakpoints.pop(addr, None)
+        if bp is None:
+            return False
+        self._uc.hook_del(bp[0])
+        self._uc.ctl_remove_cache(addr, addr + 1)
+        return True
+
+    def add_watchpoint(self, addr: int, length: int) -> None:
+        """Stop after any instruction that writes into [addr, addr+length)."""
+        if (addr, length) not in self.watchpoints:
+            self.watchpoints[(addr, length)] = self._watch_hook(addr, length)
+            self._uc.ctl_flush_tb()
+
+    def remove_watchpoint(self, addr: int, length: int) -> bool:
+        h = self.watchpoints.pop((addr, length), None)
+        if h is None:
+            return False
+        self._uc.hook_del(h)
+        self._uc.ctl_flush_tb()
+        return True
+
+    # ----- state -----------------------------------------------------------------
+    @property
+    def pc(self) -> int:
+        return self.proc.pc
+
+    def read_register(self, name: str) -> int:
+        if name == "orig_rax":
+            return self.orig_rax & 0xFFFF_FFFF_FFFF_FFFF
+        if name == "rip":
+            return self.proc.pc
+        v = self._uc.reg_read(REG_IDS[name])
+        if isinstance(v, tuple):  # x87: (mantissa, exponent) -> one 80-bit int
+            v = v[0] | (v[1] << 64)
+        return v
+
+    def write_register(self, name: str, value: int) -> None:
+        if name == "orig_rax":
+            self.orig_rax = value
+            return
+        rid = REG_IDS[name]
+        if name.startswith("st"):
+            self._uc.reg_write(rid, (value & (2**64 - 1), (value >> 64) & 0xFFFF))
+        elif name.startswith("xmm"):
+            self._uc.reg_write(rid, value & (2**128 - 1))
+        else:
+            self._uc.reg_write(rid, value & 0xFFFF_FFFF_FFFF_FFFF)
+        if name == "rip":
+            self.proc.pc = value
+        self._edited()
+
+    def registers(self) -> dict[str, int]:
+        return {name: self.read_register(name) for name in REGISTER_NAMES}
+
+    def read_memory(self, addr: int, n: int) -> bytes:
+        """Raises GuestFault for unmapped memory (permissions are ignored, as for ptrace)."""
+        return self.proc.mem.read(addr, n)
+
+    def write_memory(self, addr: int, data: bytes) -> None:
+        """Write even into read-only text, as ptrace does; stale translated code is dropped."""
+        self.proc.mem.poke(addr, data)
+        self._uc.ctl_remove_cache(addr, addr + max(1, len(data)))
+        self._blocks.clear()
+        self._edited()
+
+    def _edited(self) -> None:
+        """The user changed state: the recorded future is void; a snapshot pins the edit."""
+        n = self.icount
+        if n < self.frontier:
+            self.snapshots = [s for s in self.snapshots if s.icount < n]
+            self.records = {k: r for k, r in self.records.items() if k < n}
+            self.frontier = n
+        else:
+            self.snapshots = [s for s in self.snapshots if s.icount != n]
+        self.snapshots.append(replay.take(self.proc, n, self._last_snapshot(n), pc=self.proc.pc, edit=True))
+
+    def _last_snapshot(self, n: int) -> "replay.Snapshot | None":
+        i = bisect.bisect_right([s.icount for s in self.snapshots], n) - 1
+        return self.snapshots[i] if i >= 0 else None
+
+    # ----- hooks (all cheap no-ops outside the mode that needs them) -------------
+    def _on_block(self, uc, addr, size, _ud) -> None:
+        if self._mode == "step":
+            return
+        self._base += self._blk_n
+        blk = self._blocks.get((addr, size))
+        if blk is None:
+            code = bytes(uc.mem_read(addr, size))
+            blk = self._blocks[(addr, size)] = tuple(i[0] for i in self._cs.disasm_lite(code, addr))
+        self._blk, self._blk_n = blk, len(blk)
+        if self._base >= self._next_snap and self._base >= self.frontier and self._mode == "cont":
+            self.icount = self._base
+            self._snapshot(addr)
+
+    def _pos(self, addr: int) -> int:
+        """The instruction count at the instruction `addr` of the current block (cont/scan mode)."""
+        if self._mode == "step":
+            return self.icount
+        blk = self._blk
+        i = bisect.bisect_left(blk, addr)
+        return self._base + (i if i < len(blk) and blk[i] == addr else len(blk))
+
+    def _on_bp(self, uc, addr, size, _ud) -> None:
+        if self._mode == "cont":
+            self._hit = ("breakpoint", addr, self._pos(addr), 0)
+            uc.emu_stop()
+        elif self._mode == "scan":
+            self._hits.append((self._pos(addr), "breakpoint", addr, 0))
+
+    def _on_write(self, uc, access, addr, size, value, _ud) -> None:
+        if self._mode == "replay":
+            return
+        hit = next((a for (a, n) in self.watchpoints if addr < a + n and addr + size > a), None)
+        if hit is None:
+            return
+        waddr = max(addr, hit)
+        if self._mode == "step":
+            self._hit = ("watchpoint", 0, self.icount, waddr)
+        elif self._mode == "cont":
+            self._hit = ("watchpoint", 0, self._pos(self.proc.cpu["rip"]), waddr)
+            uc.emu_stop()
+        elif self._mode == "scan":
+            self._hits.append((self._pos(self.proc.cpu["rip"]) + 1, "watchpoint", 0, waddr))
+
+    def _on_syscall(self, proc) -> None:
+        """The syscall interposer: replay a recorded call, or run it live and record it."""
+        rip = proc.cpu["rip"]
+        pos = self._last_sys = self._pos(rip)
+        rec = self.records.get(pos)
+        if rec is not None:
+            replay.replay(proc, rec)
+            return
+        recorder = replay.Recorder(proc)
+        try:
+            rec = recorder.run(lambda: dispatch.on_syscall(proc, interpose=False))
+        except ImageReplaced:
+            raise
+        except BaseException:
+            if os.getpid() == self._pid and recorder.rec is not None:
+                self.records[pos] = recorder.rec
+            raise
+        if os.getpid() != self._pid:  # fork child: leave the debugger
+            self._child_resume = rip + 2
+            raise _ForkChild()
+        self.records[pos] = rec
+
+    # ----- snapshots ---------------------------------------------------------------
+    @property
+    def _next_snap(self) -> int:
+        return self.snapshots[-1].icount + self.every
+
+    def _snapshot(self, pc: int) -> None:
+        self.snapshots.append(replay.take(self.proc, self.icount, self.snapshots[-1], pc=pc))
+        if len(self.snapshots) > MAX_SNAPS:
+            keep = self.snapshots[:1] + [s for i, s in enumerate(self.snapshots[1:-1]) if s.edit or i % 2]
+            self.snapshots = keep + self.snapshots[-1:]
+            self.every *= 2
+
+    # ----- the one place that runs guest code --------------------------------------
+    def _exec(self, count: int, mode: str):
+        """Run up to `count` instructions from proc.pc in `mode`; returns a raw hit tuple or None.
+
+        Keeps icount exact: 'step' counts one, a completed count adds `count`, a stop inside a
+        block is placed by the block accounting (_pos).
+        """
+        proc, uc = self.proc, self._uc
+        start = self.icount
+        self._mode, self._hit = mode, None
+        self._base, self._blk_n, self._blk = start, 0, ()
+        proc.fault = None
+        try:
+            uc.emu_start(proc.pc, UNTIL_NEVER, count=count)
+        except ImageReplaced:
+            self._mode = "replay"
+            self.icount = start + 1 if mode == "step" else self._base + self._blk_n
+            self._attach()
+            return ("exec", 0, self.icount, 0)
+        except _ForkChild:
+            self._run_child_free()
+        except (ProcessExit, ProcessKilled) as exc:
+            self._mode = "replay"
+            self.icount = self._last_sys + 1
+            self.frontier = max(self.frontier, self.icount)
+            return ("end", exc, self.icount, 0)
+        except UcError as exc:
+            self._mode = "replay"
+            if proc.fault is None:  # as Process.handle_cpu_error classifies it
+                ill = exc.errno == UC_ERR_INSN_INVALID
+                proc.fault = Fault(signal.SIGILL if ill else signal.SIGSEGV, ILL_ILLOPN if ill else SI_KERNEL,
+                                   proc.cpu["rip"] if ill else 0)
+            rip = proc.cpu["rip"]
+            self.icount = self._pos(rip) if mode != "step" else start
+            proc.pc = rip
+            self.pending_fault = proc.fault
+            return ("signal", proc.fault.signo, self.icount, 0)
+        finally:
+            last_mode, self._mode = self._mode, "replay"
+        if proc.fault is not None:  # an interrupt hook stopped emulation (int3, ud2, div by zero)
+            rip = getattr(proc, "fault_pc", proc.cpu["rip"])
+            self.icount = self._pos(rip) if last_mode != "step" else start
+            proc.pc = rip
+            self.pending_fault = proc.fault
+            return ("signal", proc.fault.signo, self.icount, 0)
+        proc.pc = proc.cpu["rip"]
+        hit = self._hit
+        if hit is not None and hit[0] == "breakpoint":
+            self.icount = hit[2]
+            proc.pc = hit[1]
+        elif hit is not None and hit[0] == "watchpoint" and mode == "cont":
+            # The writing instruction was cut short: go back to just before it and step it cleanly.
+            self.frontier = max(self.frontier, hit[2])
+            self.goto(hit[2], force=True)
+            h2 = self._exec(1, "step")
+            return h2 if h2 is not None else hit
+        elif mode == "step":
+            self.icount = start + 1
+        elif mode == "cont" and hit is None and count == BIG:  # stopped from outside (a host signal)
+            self.icount = self._pos(proc.pc)
+            proc.after_stop()
+        else:
+            self.icount = start + count
+        self.frontier = max(self.frontier, self.icount)
+        if mode == "step" and self.icount >= self._next_snap and self.icount >= self.frontier:
+            self._snapshot(proc.pc)
+        return hit
+
+    def _run_child_free(self):
+        """In a forked child: drop every hook and run the guest to its end without the debugger."""
+        from emulator.cli import die_by_signal
+
+        proc, uc = self.proc, self._uc
+        proc.syscall_interposer = None
+        for h in [self._block_hook, *(b[0] for b in self.breakpoints.values()), *self.watchpoints.values()]:
+            uc.hook_del(h)
+        if self.on_fork_child is not None:
+            self.on_fork_child()
+        proc.pc = self._child_resume
+        try:
+            proc.run()
+        except ProcessExit as exc:
+            sys.stdout.flush()
+            os._exit(exc.status)
+        except ProcessKilled as exc:
+            die_by_signal(exc.signo)
+        os._exit(0)
+
+    def _event(self, hit) -> "StopEvent":
+        kind = hit[0]
+        if kind == "breakpoint":
+            bp = self.breakpoints.get(hit[1])
+            if bp is not None and bp[1]:
+                self.remove_breakpoint(hit[1])
+            return StopEvent("breakpoint", addr=hit[1])
+        if kind == "watchpoint":
+            return StopEvent("watchpoint", addr=self.proc.pc, watch_addr=hit[3])
+        if kind == "signal":
+            return StopEvent("signal", addr=self.proc.pc, signo=hit[1])
+        if kind == "end":
+            exc = hit[1]
+            if isinstance(exc, ProcessExit):
+                self.exited = StopEvent("exited", exit_status=exc.status)
+            else:
+                self.exited = StopEvent("killed", signo=exc.signo)
+            return self.exited
+        return StopEvent("step", addr=self.proc.pc)
+
+    def _deliver_pending(self):
+        """Resuming after a fault stop delivers the signal: the guest dies or runs its handler."""
+        fault, self.pending_fault = self.pending_fault, None
+        if fault is None:
+            return None
+        try:
+            self.proc.handle_fault(fault)
+        except ProcessKilled as exc:
+            self.exited = StopEvent("killed", signo=exc.signo)
+            return self.exited
+        self._reset_history()  # a handler frame was built outside any syscall: history restarts here
+        return None
+
+    def _edit_at(self, n: int) -> "replay.Snapshot | None":
+        for s in self.snapshots:
+            if s.edit and s.icount == n:
+                return s
+        return None
+
+    def _next_edit(self) -> int:
+        return min((s.icount for s in self.snapshots if s.edit and s.icount > self.icount), default=BIG)
+
+    def _after_move(self) -> None:
+        """Crossing a point where the user edited state re-applies the edit."""
+        snap = self._edit_at(self.icount)
+        if snap is not None:
+            replay.restore(self.proc, snap)
+
+    # ----- moving forwards ------------------------------------------------------------
+    def stepi(self, n: int = 1) -> StopEvent:
+        """Execute n instructions; stops early at a watchpoint hit, a breakpoint, exit or a fault."""
+        if self.exited is not None:
+            return self.exited
+        ev = self._deliver_pending()
+        if ev is not None:
+            return ev
+        for i in range(n):
+            hit = self._exec(1, "step")
+            self._after_move()
+            if hit is not None and hit[0] != "exec":
+                return self._event(hit)
+            if i < n - 1 and self.proc.pc in self.breakpoints:
+                return self._event(("breakpoint", self.proc.pc, self.icount, 0))
+        return StopEvent("step", addr=self.proc.pc)
+
+    def cont(self) -> StopEvent:
+        """Run until a breakpoint, a watchpoint, a fault, or the end of the program."""
+        if self.exited is not None:
+            return self.exited
+        ev = self._deliver_pending()
+        if ev is not None:
+            return ev
+        hit = self._exec(1, "step")  # leave a breakpoint we are sitting on
+        self._after_move()
+        while True:
+            if hit is not None and hit[0] != "exec":
+                return self._event(hit)
+            if self.proc.pc in self.breakpoints:
+                return self._event(("breakpoint", self.proc.pc, self.icount, 0))
+            limit = self._next_edit() - self.icount if self.icount < self.frontier else BIG
+            hit = self._exec(limit, "cont")
+            self._after_move()
+
+    # ----- moving backwards -------------------------------------------------------------
+    def goto(self, target: int, force: bool = False) -> None:
+        """Move to instruction count `target` (history_start <= target <= frontier)."""
+        target = max(self.history_start, min(target, self.frontier))
+        if target == self.icount and not force:
+            return
+        snap = self._last_snapshot(target)
+        if force or target < self.icount or snap.icount > self.icount:
+            replay.restore(self.proc, snap)
+            self.icount = snap.icount
+        self.exited = None
+        self.pending_fault = None
+        while self.icount < target:
+            limit = min(target, self._next_edit()) - self.icount
+            self._exec(limit, "replay")
+            self._after_move()
+
+    def reverse_stepi(self, n: int = 1) -> StopEvent:
+        if self.icount - n < self.history_start:
+            self.goto(self.history_start)
+            return StopEvent("start-of-history", addr=self.proc.pc)
+        self.goto(self.icount - n)
+        return StopEvent("step", addr=self.proc.pc)
+
+    def reverse_cont(self) -> StopEvent:
+        """Run backwards to the latest breakpoint or watchpoint hit before now."""
+        now = self.icount
+        end = now
+        for snap in reversed([s for s in self.snapshots if s.icount < now]):
+            replay.restore(self.proc, snap)
+            self.icount = snap.icount
+            self._hits = []
+            if end > snap.icount:
+                self._exec(end - snap.icount, "scan")
+            hits = [h for h in self._hits if h[0] < now]
+            if hits:
+                pos, kind, addr, waddr = max(hits, key=lambda h: h[0])
+                self.goto(pos)
+                if kind == "breakpoint":
+                    return StopEvent("breakpoint", addr=addr)
+                return StopEvent("watchpoint", addr=self.proc.pc, watch_addr=waddr)
+            end = snap.icount
+        self.goto(self.history_start)
+        return StopEvent("start-of-history", addr=self.proc.pc)
+
+    # ----- leaving ------------------------------------------------------------------------
+    def detach(self) -> None:
+        """Remove every hook; the caller then runs proc.run() at full speed (live from the frontier)."""
+        self.goto(self.frontier)
+        uc = self._uc
+        for h in [self._block_hook, *(b[0] for b in self.breakpoints.values()), *self.watchpoints.values()]:
+            uc.hook_del(h)
+        self.breakpoints.clear()
+        self.watchpoints.clear()
+        self.proc.syscall_interposer = None
+        uc.ctl_flush_tb()
+
+
+def bench_stepping(path: str, n: int = 100_000) -> float:
+    """Instructions per second while single-stepping `path` for n instructions (for `make bench`)."""
+    import time
+
+    from emulator.process import Process
+
+    proc = Process(report_unimplemented=False)
+    proc.load(path, [os.fsencode(path)], [])
+    dbg = Debugger(proc)
+    t0 = time.perf_counter()
+    done = 0
+    while done < n and dbg.exited is None:
+        dbg.stepi(1)
+        done += 1
+    return done / (time.perf_counter() - t0)
