@@ -123,6 +123,7 @@ class SignalState:
         elif signo in STOP_DFL:
             self.pending.pop(S.SIGCONT, None)
         if self.ignored(signo) and not self.mask & bit(signo):
+            self.trace(signo, info)  # a tracer sees even ignored signals, as under ptrace
             return
         self.pending.setdefault(signo, info)
         self.update()
@@ -392,7 +393,8 @@ class SignalState:
         h = self.actions[signo].handler
         if h == SIG_IGN:
             host = signal.SIG_IGN  # SIGPIPE: EPIPE only; SIGCHLD: children are reaped by the kernel
-        elif h == SIG_DFL and default_action(signo) == "ignore" and not (self.mask & bit(signo) or signo in self.wanted):
+        elif (h == SIG_DFL and default_action(signo) == "ignore" and self.proc.tracer is None
+              and not (self.mask & bit(signo) or signo in self.wanted)):  # traced: strace shows it, so catch it
             host = signal.SIG_DFL
         else:
             host = self._on_host_signal
