@@ -51,7 +51,6 @@ class Process:
         self.brk_start = self.brk_cur = 0
         self.pc = 0  # where emulation resumes
         self.syscall_interposer = None  # the debugger's syscall record/replay hook (emulator/debugger.py)
-        self.syscall_interposer = None  # the debugger's syscall record/replay hook (emulator/debugger.py)
         self.sig = signals.SignalState(self)
 
     # ----- images -------------------------------------------------------------
