@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from emulator import stepper_view as view
 from emulator.stepper_expr import Evaluator, ExprError, Scanner, parse_lvalue, reg_name
+from emulator.stepper_syms import load_symbols
 
 PROMPT = "(elfemu) "
 
@@ -37,6 +38,7 @@ class Stepper:
 
     def __init__(self, proc, dbg, syms, out=None):
         self.proc, self.dbg, self.syms = proc, dbg, syms
+        self.image = proc.image
         self.out = out or sys.stdout
         self.points: dict[int, Point] = {}
         self.next_num = 1
@@ -159,6 +161,9 @@ class Stepper:
 
     def report(self, ev) -> None:
         """Print a stop the way gdb does, then refresh what later stops compare against."""
+        if self.proc.image is not self.image:  # execve replaced the program: its symbols too
+            self.image = self.proc.image
+            self.syms.__dict__.update(load_symbols(self.proc.exe, self.image.base).__dict__)
         r = ev.reason
         if r == "exited":
             status = ev.exit_status
@@ -586,10 +591,9 @@ def read_commands():
 def session(proc, path: str) -> int:
     """Drive one loaded process from stdin; returns elfemu's exit status."""
     from emulator.debugger import Debugger
-    from emulator.stepper_syms import load_symbols
 
     dbg = Debugger(proc)
-    st = Stepper(proc, dbg, load_symbols(path))
+    st = Stepper(proc, dbg, load_symbols(path, proc.image.base))
     st.location()
     st.out.flush()
     for line in read_commands():

@@ -22,10 +22,15 @@ class Symbols:
             if name not in self.by_name or glob:
                 self.by_name[name] = (addr, size)
             cur = seen.get(addr)
-            if cur is None or (glob and not cur[3]) or (cur[1] == 0 and size):
+            if cur is None or self.rank(size, name, glob) > self.rank(cur[1], cur[2], cur[3]):
                 seen[addr] = (addr, size, name, glob, is_func)
         self.sorted = sorted(seen.values())
         self.starts = [e[0] for e in self.sorted]
+
+    @staticmethod
+    def rank(size: int, name: str, glob: bool) -> tuple:
+        """Which alias names an address: sized, global, then the fewest leading '_' (printf, not __printf)."""
+        return (size > 0, glob, -(len(name) - len(name.lstrip("_"))))
 
     def _entry(self, addr: int):
         i = bisect.bisect_right(self.starts, addr) - 1
@@ -60,7 +65,8 @@ class Symbols:
         return None
 
 
-def load_symbols(path: str) -> Symbols:
+def load_symbols(path: str, bias: int = 0) -> Symbols:
+    """The symbol table of the file at path, moved by the load bias (a static PIE's base)."""
     entries = []
     try:
         with open(path, "rb") as f:
@@ -75,7 +81,7 @@ def load_symbols(path: str) -> Symbols:
                     if s["st_shndx"] in ("SHN_UNDEF", "SHN_ABS") or s["st_value"] == 0:
                         continue
                     glob = s["st_info"]["bind"] in ("STB_GLOBAL", "STB_WEAK")
-                    entries.append((s["st_value"], s["st_size"], s.name, kind in ("STT_FUNC", "STT_GNU_IFUNC"), glob))
+                    entries.append((s["st_value"] + bias, s["st_size"], s.name, kind in ("STT_FUNC", "STT_GNU_IFUNC"), glob))
     except (OSError, ELFError, ValueError):
         pass
     return Symbols(entries)
