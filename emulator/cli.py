@@ -72,9 +72,9 @@ def run_guest(program: str, args: list[str], tracer=None, setup=None) -> int:
         return fail(program, exc.why, 127 if exc.errno in (errno.ENOENT, errno.ENOTDIR) else 126)
     if tracer is not None:
         tracer.start(proc, path, argv, envp)
-    if setup is not None:
-        setup(proc)
     try:
+        if setup is not None:
+            setup(proc)  # e.g. a gdb session: returns on detach, raises when the guest ends
         proc.run()
     except ProcessExit as exc:
         if proc.tracer is not None:  # a child of an untraced fork (no -f) has none
@@ -100,9 +100,14 @@ def main(argv: list[str] | None = None) -> int:
         if rest[:1] == ["--trace"]:
             return main(["trace", *rest[1:]])
         p = argparse.ArgumentParser(prog="elfemu run")
+        p.add_argument("--gdb", type=int, metavar="PORT", help="wait for gdb (target remote :PORT) first")
         p.add_argument("program")
         p.add_argument("args", nargs=argparse.REMAINDER)
         ns = p.parse_args(rest)
+        if ns.gdb is not None:
+            from emulator import gdbstub
+
+            return run_guest(ns.program, ns.args, setup=lambda proc: gdbstub.serve(proc, ns.gdb))
         return run_guest(ns.program, ns.args)
     if cmd == "trace":
         from emulator.trace_options import parse_or_exit

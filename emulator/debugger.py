@@ -102,6 +102,7 @@ class Debugger:
         self._pid = os.getpid()
         self._mode = "replay"  # 'step' | 'cont' | 'scan' | 'replay'
         self._hit = None
+        self._interrupted = False
         self._hits: list = []
         self._cs = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
         self._blocks: dict[tuple[int, int], tuple[int, ...]] = {}
@@ -471,6 +472,14 @@ class Debugger:
             limit = self._next_edit() - self.icount if self.icount < self.frontier else BIG
             hit = self._exec(limit, "cont")
             self._after_move()
+            if self._interrupted and hit is None:
+                self._interrupted = False
+                return StopEvent("signal", addr=self.proc.pc, signo=signal.SIGINT)
+
+    def interrupt(self) -> None:
+        """From another thread (a ^C): make a running cont() stop soon with SIGINT."""
+        self._interrupted = True
+        self._uc.emu_stop()
 
     # ----- moving backwards -------------------------------------------------------------
     def goto(self, target: int, force: bool = False) -> None:
