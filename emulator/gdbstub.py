@@ -10,6 +10,7 @@ watchpoints, qXfer exec-file/auxv/features, and reverse execution: bs and bc, wi
 
 import os
 import select
+import signal
 import socket
 import sys
 import threading
@@ -357,13 +358,19 @@ class GdbStub:
             return self._resume(cmd)
         if cmd == "vKill" or cmd.startswith("vKill;"):
             self.send("OK")
-            raise ProcessKilled(9)
+            kill_now()
         if cmd == "k":
-            raise ProcessKilled(9)
+            kill_now()
         if cmd == "D" or cmd.startswith("D;"):
             self.send("OK")
             raise Detached()
         return ""  # vMustReplyEmpty and everything we do not support
+
+
+def kill_now() -> None:
+    """gdb's kill: the guest (this host process) dies by SIGKILL, as a killed tracee would."""
+    sys.stdout.flush()
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def listen(port: int) -> socket.socket:
@@ -389,5 +396,5 @@ def serve(proc, port: int, dbg: Debugger | None = None) -> None:
     except Detached:
         conn.close()
         dbg.detach()
-    except Disconnected:  # gdb vanished without a word: behave like a killed tracee
-        raise ProcessKilled(9) from None
+    except Disconnected:  # gdb vanished without a word: the tracee dies, as with ptrace's PTRACE_O_EXITKILL
+        kill_now()
