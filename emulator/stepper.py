@@ -588,12 +588,12 @@ def read_commands():
             buf += b
 
 
-def session(proc, path: str) -> int:
+def session(proc) -> int:
     """Drive one loaded process from stdin; returns elfemu's exit status."""
     from emulator.debugger import Debugger
 
     dbg = Debugger(proc)
-    st = Stepper(proc, dbg, load_symbols(path, proc.image.base))
+    st = Stepper(proc, dbg, load_symbols(proc.exe, proc.image.base))
     st.location()
     st.out.flush()
     for line in read_commands():
@@ -609,26 +609,20 @@ def session(proc, path: str) -> int:
 
 
 def main(program: str, args: list[str], gdb_port: int | None = None) -> int:
-    from emulator.cli import fail, resolve
-    from emulator.process import Process
-    from syscalls.errors import ExecError
+    """`elfemu step`: load like `elfemu run`, then hand the process to the stepper (or to gdb).
 
-    path = resolve(program)
-    proc = Process()
-    argv = [os.fsencode(a) for a in [program, *args]]
-    envp = [os.fsencode(f"{k}={v}") for k, v in os.environ.items()]
-    try:
-        proc.load(path, argv, envp)
-    except ExecError as exc:
-        import errno
+    The session ends elfemu (EOF or `q` kill the guest); its status is the guest's exit status
+    when the guest ended, 128+signal when a signal killed it, else 0."""
+    from emulator.cli import run_guest
 
-        return fail(program, exc.why, 127 if exc.errno in (errno.ENOENT, errno.ENOTDIR) else 126)
     if gdb_port is not None:
         from emulator import gdbstub
 
-        return gdbstub.serve(proc, gdb_port)
-    status = session(proc, path)
-    sys.stdout.flush()
-    return status
+        return run_guest(program, args, setup=lambda proc: gdbstub.serve(proc, gdb_port))
 
+    def stepper(proc):
+        status = session(proc)
+        sys.stdout.flush()
+        os._exit(status)
 
+    return run_guest(program, args, setup=stepper)
