@@ -169,5 +169,6 @@ def test_proc_calls(proc_calls, tmp_path):
     assert_same(native, emu)
     assert emu.returncode == 21
     for line in (b"vfork: exited=1 status=12", b"posix_spawn: rc=0 status=21", b"CLD_KILLED status=15",
-                 b"execve E2BIG: Argument list too long", b"child argv[2]=execveat env=fd"):
+                 b"execve E2BIG: Argument list too long", b"child argv[2]=execveat env=fd",
+                 b"server: got 12 'hello socket' so_type=1"):
         assert line in emu.stdout

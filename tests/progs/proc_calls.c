@@ -11,7 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/select.h>
+#include <stddef.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -120,6 +122,46 @@ int main(int argc, char **argv)
     memset(buf, 0, sizeof buf);
     read(sv[1], buf, 4);
     say("socketpair: rc=%d got=%s cloexec=%d\n", rc, buf, (fcntl(sv[1], F_GETFD) & FD_CLOEXEC) != 0);
+
+    /* AF_UNIX stream socket: bind/listen/accept in the parent, connect in a child */
+    {
+        struct sockaddr_un sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sun_family = AF_UNIX;
+        snprintf(sa.sun_path + 1, sizeof sa.sun_path - 1, "elfemu-proc-calls-%d", (int)getpid());
+        socklen_t alen = offsetof(struct sockaddr_un, sun_path) + 1 + strlen(sa.sun_path + 1);
+        int ls = socket(AF_UNIX, SOCK_STREAM, 0);
+        int b = bind(ls, (struct sockaddr *)&sa, alen);
+        int l = listen(ls, 1);
+        struct sockaddr_un got;
+        socklen_t glen = sizeof got;
+        getsockname(ls, (struct sockaddr *)&got, &glen);
+        say("socket: bind=%d listen=%d name_ok=%d\n", b, l, glen == alen && memcmp(&got, &sa, alen) == 0);
+        pid = fork();
+        if (pid == 0) {
+            int c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+            int r = connect(c, (struct sockaddr *)&sa, alen);
+            sendto(c, "hello socket", 12, 0, NULL, 0);
+            char ack[8] = { 0 };
+            recv(c, ack, sizeof ack - 1, 0);
+            say("client: connect=%d ack=%s\n", r, ack);
+            _exit(0);
+        }
+        int a = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+        char msg[32] = { 0 };
+        ssize_t n = recvfrom(a, msg, 12, MSG_WAITALL, NULL, NULL);
+        int one = 0;
+        socklen_t olen = sizeof one;
+        getsockopt(a, SOL_SOCKET, SO_TYPE, &one, &olen);
+        say("server: got %zd '%s' so_type=%d\n", n, msg, one);
+        send(a, "ack", 3, 0);
+        waitpid(pid, NULL, 0);
+        close(a);
+        close(ls);
+        errno = 0;
+        int e = connect(socket(AF_UNIX, SOCK_STREAM, 0), (struct sockaddr *)&sa, alen);
+        say("connect after close: %d %s\n", e, strerror(errno));
+    }
 
     /* process groups and sessions */
     pid = fork();
