@@ -283,3 +283,30 @@ def test_scanner_narrows():
     mem[8:12] = (990).to_bytes(4, "little")
     assert sc.search([], read, 990) == ["There are 1 match(es)."]
     assert sc.remain == [0x1008]
+
+
+def test_reverse_nexti_steps_back_over_a_whole_call():
+    script = "b main\nc\nni 9\necho <A>\\n\nregs\nni\nrni\necho <B>\\n\nregs\nq\n"
+    out, _ = step(sample("glibc", "scanner_target"), script)
+    a, b = out.index("<A>\n"), out.index("<B>\n")
+    assert re.search(r"=> 0x[0-9a-f]+ <main\+\d+>:\tcall 0x[0-9a-f]+ <printf>\n<A>", out)
+    assert regs_block(out, a) == regs_block(out, b)
+    assert re.search(r"<printf>\n<B>", out)
+
+
+def test_reverse_continue_to_a_watchpoint_hit():
+    script = "watch gold\nc\nc\nrc\nx/dw &gold\nbt\nq\n"
+    out, _ = step(sample("glibc", "scanner_target"), script)
+    assert out.count("Old value = ") == 3
+    tail = out.split("New value = 1015\n", 1)[1]
+    assert "Old value = 1015\nNew value = 990\n" in tail  # back at the first stop, seen backwards
+    assert re.search(r"<gold>:\t990\n#0  0x[0-9a-f]+ in spend \(\)\n#1  0x[0-9a-f]+ in main \(\)\n", tail)
+
+
+def test_fault_stops_then_kills():
+    out, rc = step(sample("glibc", "null_deref"), "c\nbt\nc\nregs\n")
+    assert "\nProgram received signal SIGSEGV, Segmentation fault.\n=> " in out
+    assert re.search(r"#0  0x[0-9a-f]+ in main \(\)\n", out)
+    assert "Program terminated with signal SIGSEGV, Segmentation fault.\nThe program no longer exists.\n" in out
+    assert out.endswith("The program has no registers now.\n")
+    assert rc == 128 + 11
