@@ -264,15 +264,15 @@ class Stepper(Inspect):
                 continue
             return self.report(ev)
 
+    def frames(self, limit: int = 64):
+        return view.unwind(self.read, self.regs(), self.syms.function, self.dis, self.is_code, limit)
+
     def caller(self):
         """(return address, rsp after the return) of the current frame, or None."""
-        regs = self.regs()
-        frames = view.backtrace(self.read, regs, self.syms.where, self.entry_offset, self.is_code, limit=2)
+        frames = self.frames(limit=2)
         if len(frames) < 2:
             return None
-        early = self.entry_offset(regs["rip"])
-        rsp_after = regs["rsp"] + 8 * (early + 1) if early is not None else regs["rbp"] + 16
-        return frames[1][1], rsp_after
+        return frames[1][0], frames[0][1]
 
     def cmd_finish(self, arg: str) -> None:
         if not self.alive():

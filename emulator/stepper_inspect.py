@@ -110,27 +110,11 @@ class Inspect:
         v = self.proc.mem.find(addr)
         return v is not None and bool(v.prot & 4) and self.call_before(addr) is not None
 
-    def entry_offset(self, pc: int):
-        """Where the return address is when pc is in a prologue: 0 -> [rsp], 1 -> [rsp+8]."""
-        fn = self.syms.function(pc)
-        if fn is None:
-            return None
-        start = fn[1]
-        head = self.safe_read(start, 8)
-        skip = 4 if head.startswith(b"\xf3\x0f\x1e\xfa") else 0  # endbr64
-        if pc - start <= skip:
-            return 0
-        if head[skip:skip + 1] == b"\x55":  # push rbp
-            if pc == start + skip + 1:
-                return 1
-            return None
-        return 0  # a leaf without a frame: the return address stays at [rsp] (best effort)
-
     def cmd_bt(self, arg: str) -> None:
         if self.dbg.exited is not None:
             self.say("No stack.")
             return
-        for no, pc in view.backtrace(self.read, self.regs(), self.syms.where, self.entry_offset, self.is_code):
+        for no, (pc, _cfa) in enumerate(self.frames()):
             self.say(view.frame_line(no, pc, self.syms.where))
 
     def cmd_info(self, arg: str) -> None:

@@ -71,6 +71,7 @@ def load_symbols(path: str, bias: int = 0) -> Symbols:
     try:
         with open(path, "rb") as f:
             elf = ELFFile(f)
+            exec_sections = {i for i, sec in enumerate(elf.iter_sections()) if sec["sh_flags"] & 4}  # SHF_EXECINSTR
             for sec in elf.iter_sections():
                 if not isinstance(sec, SymbolTableSection):
                     continue
@@ -81,7 +82,9 @@ def load_symbols(path: str, bias: int = 0) -> Symbols:
                     if s["st_shndx"] in ("SHN_UNDEF", "SHN_ABS") or s["st_value"] == 0:
                         continue
                     glob = s["st_info"]["bind"] in ("STB_GLOBAL", "STB_WEAK")
-                    entries.append((s["st_value"] + bias, s["st_size"], s.name, kind in ("STT_FUNC", "STT_GNU_IFUNC"), glob))
+                    code = kind in ("STT_FUNC", "STT_GNU_IFUNC") or (
+                        isinstance(s["st_shndx"], int) and s["st_shndx"] in exec_sections)  # asm labels (_start)
+                    entries.append((s["st_value"] + bias, s["st_size"], s.name, code, glob))
     except (OSError, ELFError, ValueError):
         pass
     return Symbols(entries)

@@ -231,35 +231,70 @@ def examine(fmtstate: ExamineFormat, count: int, addr: int, read, where, dis: Di
 
 
 # ----- frames ---------------------------------------------------------------------------
-def backtrace(read, regs: dict, where, entry_offset, is_code, limit: int = 64) -> list[tuple[int, int]]:
-    """[(frame_no, pc)] by the frame-pointer chain, best effort.
+def prologue(dis, read, start: int, pc: int) -> tuple[int, int | None, bool]:
+    """What the function starting at `start` has done to the stack before pc, read from its prologue:
+    (bytes pushed/reserved below the return address, depth at which rbp was pushed or None,
+    whether `mov rbp, rsp` made rbp the frame pointer). The walk stops at the first branch,
+    so later pushes are not seen: best effort, like gdb without unwind tables."""
+    depth, rbp_at, fp = 0, None, False
+    for i in dis.decode(read, start, 48):
+        if i.address >= pc:
+            break
+        m, ops = i.mnemonic, i.op_str
+        if m == "push":
+            depth += 8
+            if ops == "rbp":
+                rbp_at = depth
+        elif m == "pop":
+            depth -= 8
+        elif m in ("sub", "add") and ops.startswith("rsp, ") and re.fullmatch(r"(0x)?[0-9a-f]+", ops[5:]):
+            depth += int(ops[5:], 0) * (1 if m == "sub" else -1)
+        elif m == "mov" and ops == "rbp, rsp" and rbp_at is not None:
+            fp = True
+        elif m.startswith(("j", "call", "ret", "loop")) or "rsp" in ops.split(",")[0]:
+            break
+    return depth, rbp_at, fp
 
-    entry_offset(pc) says how far into its function pc is when the frame is not set up yet:
-    0 -> return address at [rsp]; 1 -> after `push rbp`, at [rsp+8]; None -> use rbp.
+
+def unwind(read, regs: dict, function, dis, is_code, limit: int = 64) -> list[tuple[int, int]]:
+    """[(pc, cfa)] from the innermost frame out; cfa is rsp once that frame has returned.
+
+    Each frame is read from its function's prologue (stepper_view.prologue); code without a
+    symbol falls back to the frame-pointer chain. Stops at the first implausible return address.
     """
     def u64(a):
         return struct.unpack("<Q", read(a, 8))[0]
 
     pc, rsp, rbp = regs["rip"], regs["rsp"], regs["rbp"]
-    frames = [pc]
+    frames = []
     try:
-        early = entry_offset(pc)
-        if early is not None:
-            pc = u64(rsp + 8 * early)
-            if not is_code(pc):
-                return list(enumerate(frames))
-            frames.append(pc)
-        while len(frames) < limit and rbp:
-            ret, nxt = u64(rbp + 8), u64(rbp)
+        while len(frames) < limit:
+            fn = function(pc)
+            if fn is not None:
+                depth, rbp_at, fp = prologue(dis, read, fn[1], pc)
+                if fp:
+                    cfa = rbp + 16
+                    caller_rbp = u64(rbp)
+                else:
+                    cfa = rsp + depth + 8
+                    caller_rbp = u64(cfa - 8 - rbp_at) if rbp_at is not None else rbp
+            elif rbp:
+                cfa, caller_rbp = rbp + 16, u64(rbp)
+            else:
+                frames.append((pc, 0))
+                break
+            if cfa <= rsp or (frames and cfa <= frames[-1][1]):  # stacks unwind upwards only
+                frames.append((pc, 0))
+                break
+            frames.append((pc, cfa))
+            ret = u64(cfa - 8)
             if not is_code(ret):
                 break
-            frames.append(ret)
-            if nxt <= rbp:
-                break
-            rbp = nxt
-    except Exception:  # noqa: BLE001 - the chain ran into unreadable memory
-        pass
-    return list(enumerate(frames))
+            pc, rsp, rbp = ret, cfa, caller_rbp
+    except Exception:  # noqa: BLE001 - the walk ran into unreadable memory
+        if len(frames) == 0:
+            frames.append((pc, 0))
+    return frames
 
 
 def frame_line(no: int, pc: int, where) -> str:

@@ -310,3 +310,11 @@ def test_fault_stops_then_kills():
     assert "Program terminated with signal SIGSEGV, Segmentation fault.\nThe program no longer exists.\n" in out
     assert out.endswith("The program has no registers now.\n")
     assert rc == 128 + 11
+
+
+def test_backtrace_through_code_without_frame_pointers():
+    # glibc's own functions omit the frame pointer: frames come from reading each prologue
+    out, _ = step(sample("glibc", "hello"), "b puts\nc\nsi 20\nbt\nfinish\nfinish\nq\n")
+    names = re.findall(r"^#\d+ +0x[0-9a-f]+ in (\S+) \(\)$", out, re.M)
+    assert names[1:] == ["puts", "main", "__libc_start_call_main", "__libc_start_main_impl", "_start"], out
+    assert re.search(r"Run till exit from #0 .* in puts \(\)\n=> 0x[0-9a-f]+ <main\+\d+>:\t", out)
