@@ -38,9 +38,10 @@ import capstone
 from unicorn import UC_ERR_INSN_INVALID, UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_WRITE, UcError
 from unicorn import x86_const as X
 
+from emulator import exec as exec_
 from emulator import replay
 from emulator.cpu import REG_IDS
-from emulator.process import ILL_ILLOPN, SI_KERNEL, UNTIL_NEVER, Fault, ImageReplaced
+from emulator.process import ILL_ILLOPN, MEMORY_ERRORS, SI_KERNEL, UNTIL_NEVER, Fault, ImageReplaced
 from syscalls import dispatch
 from syscalls.errors import ProcessExit, ProcessKilled
 
@@ -317,6 +318,7 @@ class Debugger:
         try:
             uc.emu_start(proc.pc, UNTIL_NEVER, count=count)
         except ImageReplaced:
+            exec_.retire(uc)
             self._mode = "replay"
             self.icount = start + 1 if mode == "step" else self._base + self._blk_n
             self._attach()
@@ -330,6 +332,8 @@ class Debugger:
             return ("end", exc, self.icount, 0)
         except UcError as exc:
             self._mode = "replay"
+            if proc.fault is None and exc.errno in MEMORY_ERRORS:
+                proc.classify_memory_fault(exc.errno)
             if proc.fault is None:  # as Process.handle_cpu_error classifies it
                 ill = exc.errno == UC_ERR_INSN_INVALID
                 proc.fault = Fault(signal.SIGILL if ill else signal.SIGSEGV, ILL_ILLOPN if ill else SI_KERNEL,

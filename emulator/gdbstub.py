@@ -239,9 +239,12 @@ class GdbStub:
 
         def watch():
             while not done.is_set():
-                r, _, _ = select.select([self.conn], [], [], 0.1)
-                if r and not done.is_set():
-                    data = self.conn.recv(1, socket.MSG_PEEK)
+                try:
+                    r, _, _ = select.select([self.conn], [], [], 0.1)
+                    data = self.conn.recv(1, socket.MSG_PEEK) if r and not done.is_set() else None
+                except (OSError, ValueError):
+                    return
+                if r:
                     if data == b"\x03":
                         self.conn.recv(1)
                         hit.append(1)
@@ -388,6 +391,7 @@ def serve(proc, port: int, dbg: Debugger | None = None) -> None:
     print(f"elfemu: waiting for gdb on port {srv.getsockname()[1]}", file=sys.stderr, flush=True)
     conn, _ = srv.accept()
     srv.close()
+    conn = socket.socket(fileno=proc.fds.hide(conn.detach()))  # the guest must not see or close it
     conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     dbg = dbg or Debugger(proc)
     stub = GdbStub(dbg, conn)

@@ -104,6 +104,22 @@ def test_detach_runs_to_end_and_kill():
     assert "final gold" not in out and rc == -9
 
 
+def test_fault_stops_then_kills():
+    text, out, _, rc = gdb_session(sample("glibc", "null_deref"), ["continue", "x/i $pc", "continue"])
+    assert "Program received signal SIGSEGV, Segmentation fault." in text
+    assert "=> 0x" in text and "<main+" in text
+    assert "Program terminated with signal SIGSEGV" in text
+    assert out == "about to dereference NULL\n" and rc == -11
+
+
+def test_fork_and_execve_under_gdb():
+    text, out, _, rc = gdb_session(sample("glibc", "anon_pipe"), ["continue"])
+    assert "exited normally" in text and rc == 0
+    assert out == "[parent] Write\n[child] Got: Hello through the pipe\n[parent] Done\n"
+    text, out, _, rc = gdb_session(sample("glibc", "execve_demo"), ["continue"])
+    assert "exited normally" in text and out == "HELLO=WORLD\n" and rc == 0
+
+
 # ----- the engine, without gdb --------------------------------------------------------------
 
 def _load(path, argv=None):
@@ -198,3 +214,54 @@ def test_bench_stepping_reports_a_rate():
 def test_all_register_names_read(name):
     _, dbg = _load(HELLO178)
     assert isinstance(dbg.read_register(name), int)
+
+
+MMAP_PROG = r"""
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+int main(void) {
+    char *p = mmap(0, 1 << 16, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    memset(p, 'x', 100);
+    write(1, p, 10);
+    munmap(p, 1 << 16);
+    char *q = sbrk(0);
+    brk(q + 8192);
+    q[100] = 5;
+    write(1, "\n", 1);
+    char *r = mmap(0, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    r[0] = 1;
+    mprotect(r, 4096, PROT_READ);
+    return r[0] + q[100];
+}
+"""
+
+
+def test_reverse_across_mmap_munmap_brk_mprotect(tmp_path, capfd):
+    need_tool("gcc")
+    src, prog = tmp_path / "m.c", tmp_path / "m"
+    src.write_text(MMAP_PROG)
+    subprocess.run(["gcc", "-static", "-O1", "-o", str(prog), str(src)], check=True, timeout=60)
+    proc, dbg = _load(prog)
+    seen = {}
+    while dbg.exited is None:
+        if dbg.icount % 5 == 0 or proc.mem.read(dbg.pc, 2) == b"\x0f\x05":
+            seen[dbg.icount] = _state(proc, dbg)
+        dbg.stepi()
+    assert dbg.exited.exit_status == 6
+    assert capfd.readouterr().out == "xxxxxxxxxx\n"
+    for n in sorted(seen, reverse=True)[::2]:
+        dbg.goto(n)
+        assert _state(proc, dbg) == seen[n], f"state differs at instruction {n}"
+    assert dbg.cont().exit_status == 6 and capfd.readouterr().out == ""
+
+
+def test_interrupt_stops_a_running_cont():
+    import threading
+
+    proc, dbg = _load(sample("glibc", "bench_compute"), [b"100000000"])
+    threading.Timer(0.5, dbg.interrupt).start()
+    ev = dbg.cont()
+    assert ev.reason == "signal" and ev.signo == 2
+    n = dbg.icount
+    assert dbg.stepi().reason == "step" and dbg.icount == n + 1
