@@ -348,7 +348,10 @@ class Stepper(Inspect):
             self.dbg.remove_watchpoint(p.addr, p.length)
 
     def cmd_delete(self, arg: str) -> None:
-        nums = [int(a) for a in arg.split()] if arg else list(self.points)
+        try:
+            nums = [int(a) for a in arg.split()] if arg else list(self.points)
+        except ValueError:
+            raise ExprError(f"Convert number failed on \"{arg}\".") from None
         for n in nums:
             if n not in self.points:
                 self.say(f"No breakpoint number {n}.")

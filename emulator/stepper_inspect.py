@@ -30,13 +30,14 @@ class Inspect:
         fmt = ""
         if arg.startswith("/"):
             fmt, _, arg = arg[1:].partition(" ")
+        if fmt and fmt[-1] not in "xduotacz":
+            raise ExprError(f'Undefined output format "{fmt[-1]}".')
         value, symbolic = self.ev.eval(arg)
         self.history.append(value)
         n = len(self.history)
         text = arg.strip()
         if fmt:
-            self.say(f"${n} = {view.format_unit(fmt[-1], 8, value.to_bytes(8, 'little'), self.syms.where)}"
-                     if fmt[-1] != "x" else f"${n} = {value:#x}")
+            self.say(f"${n} = {view.format_value(fmt[-1], value, self.syms.where)}")
         elif text.startswith("$") and reg_name(text[1:])[0] == "rip":
             self.say(f"${n} = (void (*)()) {value:#x}{view.sym_suffix(self.syms.where, value)}")
         elif text == "$eflags":
@@ -84,6 +85,9 @@ class Inspect:
             return
         regs = self.regs()
         names = [reg_name(a.lstrip("$"))[0] for a in arg.split()] or view.REG_ORDER
+        for name in names:
+            if name not in regs:
+                raise ExprError(f"Invalid register `{name}'")
         self.say(view.format_regs(regs, self.syms.where, names))
 
     def cmd_disas(self, arg: str) -> None:
@@ -96,7 +100,9 @@ class Inspect:
         else:
             start = addr
             insns = self.dis.decode(self.read, start, 16)
-            end = insns[-1].address + insns[-1].size if insns else start
+            if not insns:
+                raise ExprError(f"Cannot access memory at address {start:#x}")
+            end = insns[-1].address + insns[-1].size
             self.say(f"Dump of assembler code from {start:#x} to {end:#x}:")
         pc = self.dbg.pc
         for i in insns:

@@ -185,6 +185,17 @@ def format_unit(fmt: str, size: int, raw: bytes, where) -> str:
     raise ValueError(f"format {fmt}")
 
 
+def format_value(fmt: str, value: int, where) -> str:
+    """p/FMT of a 64-bit value: like x's units, but without zero padding (except z)."""
+    if fmt == "x":
+        return f"{value:#x}"
+    if fmt == "t":
+        return f"{value:b}"
+    if fmt == "c":
+        return gdb_char(value & 0xFF)
+    return format_unit(fmt, 8, value.to_bytes(8, "little"), where)
+
+
 def examine(fmtstate: ExamineFormat, count: int, addr: int, read, where, dis: Disassembler, pc: int):
     """The lines of `x/FMT addr`, and the address after the last unit shown (for a bare `x`)."""
     lines = []
