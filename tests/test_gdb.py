@@ -144,7 +144,7 @@ def test_reverse_state_equals_forward_state(capfd):
     seen = {}
     syscalls = 0
     while dbg.exited is None:
-        if dbg.icount % 7 == 0 or proc.mem.read(dbg.pc, 2) == b"\x0f\x05":
+        if dbg.icount % 41 == 0 or proc.mem.read(dbg.pc, 2) == b"\x0f\x05":
             seen[dbg.icount] = _state(proc, dbg)
             syscalls += proc.mem.read(dbg.pc, 2) == b"\x0f\x05"
         dbg.stepi()
@@ -245,7 +245,7 @@ def test_reverse_across_mmap_munmap_brk_mprotect(tmp_path, capfd):
     proc, dbg = _load(prog)
     seen = {}
     while dbg.exited is None:
-        if dbg.icount % 5 == 0 or proc.mem.read(dbg.pc, 2) == b"\x0f\x05":
+        if dbg.icount % 41 == 0 or proc.mem.read(dbg.pc, 2) == b"\x0f\x05":
             seen[dbg.icount] = _state(proc, dbg)
         dbg.stepi()
     assert dbg.exited.exit_status == 6
