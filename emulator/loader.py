@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from elftools.elf.structs import ELFStructs
 
-from emulator.memory import PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE, page_down, page_up
+from emulator.memory import MMAP_TOP, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE, page_down, page_up
 from syscalls.errors import ExecError
 
 PT_LOAD, PT_INTERP, PT_PHDR, PT_GNU_STACK = 1, 3, 6, 0x6474E551
@@ -21,7 +21,9 @@ PF_X, PF_W, PF_R = 1, 2, 4
 PIE_BASE = 0x5555_5555_4000  # where Linux (without ASLR) puts ET_DYN executables
 INTERP_BASE = 0x7FFF_F7FC_3000  # where the dynamic loader goes, below the mmap area top
 STACK_TOP = 0x7FFF_FFFF_F000
-STACK_SIZE = 8 << 20  # RLIMIT_STACK's default
+STACK_SIZE = 8 << 20  # RLIMIT_STACK's default: how far the stack may grow
+STACK_EXPAND = 128 << 10  # room Linux gives the initial stack below the argument strings
+STACK_MAX = 120 << 20  # the stack may not reach down into the mmap area (MMAP_TOP)
 HWCAP = 0x178BFBFF  # CPUID.1:EDX of a baseline x86-64
 
 AT = dict(AT_NULL=0, AT_PHDR=3, AT_PHENT=4, AT_PHNUM=5, AT_PAGESZ=6, AT_BASE=7, AT_FLAGS=8,
@@ -195,7 +197,15 @@ def build_stack(aspace, exe: Image, interp: Image | None, argv: list[bytes], env
                 execfn: bytes, random16: bytes, ids: tuple[int, int, int, int]) -> int:
     """Lay out the System V initial stack exactly as Linux's create_elf_tables does; returns rsp."""
     prot = PROT_READ | PROT_WRITE | (PROT_EXEC if exe.plan.exec_stack else 0)
-    aspace.map(STACK_TOP - STACK_SIZE, STACK_SIZE, prot, "[stack]")
+    # Like setup_arg_pages: the strings' pages plus 128 KiB are the stack vma. Below it, up to
+    # RLIMIT_STACK, a reserve is mapped too, so growing needs no fault handling; /proc/self/maps
+    # shows the part of it the guest has touched as stack (AddressSpace.merged).
+    strings = 8 + sum(len(x) + 1 for x in [execfn, *envp, *argv])
+    low = page_down(STACK_TOP - strings) - STACK_EXPAND
+    bottom = max(STACK_TOP - min(aspace.stack_limit, STACK_MAX), MMAP_TOP + PAGE)
+    aspace.map(low, STACK_TOP - low, prot, "[stack]")
+    if bottom < low:
+        aspace.map(bottom, low - bottom, prot, "[stack]", growsdown=True)
     blob = bytearray()
     sp = STACK_TOP - 8  # Linux leaves one NULL word at the very top
 

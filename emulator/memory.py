@@ -78,6 +78,18 @@ def host_msync(addr: int, length: int, flags: int) -> None:
     _check(_libc.msync(addr, length, flags), "msync")
 
 
+_libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
+
+
+def _lowest_resident(host: int, length: int) -> int | None:
+    """Offset of the first host page in [host, host+length) that is resident, else None."""
+    vec = ctypes.create_string_buffer(length // PAGE)
+    if _libc.mincore(host, length, vec) != 0:
+        return 0
+    first = next((i for i, b in enumerate(vec.raw) if b & 1), None)
+    return None if first is None else first * PAGE
+
+
 def page_down(x: int) -> int:
     return x & ~(PAGE - 1)
 
@@ -113,6 +125,8 @@ class Vma:
     host: int = 0  # host address of start
     fd_mode: int = -1  # O_ACCMODE of the fd a file mapping came from (mprotect's EACCES check)
     sigbus: bool = False  # file pages past the end of the file: any access is SIGBUS (BUS_ADRERR)
+    growsdown: bool = False  # the stack's reserve below its initial pages (see merged())
+    account: bool = False  # Linux's VM_ACCOUNT: private and writable at some point (blocks merging)
 
     @property
     def is_file(self) -> bool:
@@ -128,6 +142,7 @@ class Vma:
         """Would Linux show this and the next mapping as one line (vma_merge)?"""
         return (self.end == nxt.start and self.prot == nxt.prot and self.name == nxt.name
                 and self.shared == nxt.shared and self.inode == nxt.inode and self.dev == nxt.dev
+                and self.account == nxt.account
                 and (not self.is_file or self.offset + (self.end - self.start) == nxt.offset))
 
     def maps_line(self) -> str:
@@ -153,6 +168,10 @@ def _release(uc_finalizer, vmas: list) -> None:
 
 class AddressSpace:
     """The guest's mappings: Unicorn's memory plus the Vma list that describes it."""
+
+    # RLIMIT_STACK's soft limit: how far the next image's stack may grow. One guest process per
+    # host process, and the limit survives execve, so it lives on the class (setrlimit sets it).
+    stack_limit = 8 << 20
 
     def __init__(self, uc):
         self.uc = uc
@@ -196,6 +215,8 @@ class AddressSpace:
         if not host:
             host = host_mmap(size)
         self.unmap(start, size)
+        if prot & PROT_WRITE and not info.get("shared"):
+            info.setdefault("account", True)
         try:
             self.uc.mem_map_ptr(start, size, UC_PROT_NONE if info.get("sigbus") else uc_prot(prot), host)
         except UcError:
@@ -252,7 +273,7 @@ class AddressSpace:
             self._remove(v)
             if v.start < lo:
                 self._insert(v.piece(v.start, lo))
-            self._insert(v.piece(lo, hi, prot=prot))
+            self._insert(v.piece(lo, hi, prot=prot, account=v.account or bool(prot & PROT_WRITE and not v.shared)))
             if hi < v.end:
                 self._insert(v.piece(hi, v.end))
         return True
@@ -300,9 +321,16 @@ class AddressSpace:
         return pos >= end
 
     def merged(self) -> list[Vma]:
-        """The mappings as Linux shows them: adjacent compatible ones are one vma."""
+        """The mappings as Linux shows them: adjacent compatible ones are one vma. The stack's
+        reserve (mapped up front, so growth needs no fault handling) shows from the lowest page
+        the guest has touched, which is where Linux's stack vma would have grown to."""
         out: list[Vma] = []
         for v in self.vmas:
+            if v.growsdown:
+                low = _lowest_resident(v.host, v.end - v.start)
+                if low is None:
+                    continue
+                v = replace(v.piece(v.start + low, v.end), growsdown=False)
             if out and out[-1].joins(v):
                 out[-1] = replace(out[-1], end=v.end)
             else:

@@ -93,6 +93,8 @@ def _set(p, res: int, soft: int, hard: int) -> None:
         if hard > old_hard and os.geteuid() != 0:
             raise SyscallError(errno.EPERM)
         _limits(p)[res] = (soft, hard)
+        if res == RLIMIT_STACK:  # how far the stack may grow from now on (and after execve)
+            type(p.mem).stack_limit = soft
     else:
         try:
             resource.setrlimit(res, (_to_host(soft), _to_host(hard)))

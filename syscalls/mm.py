@@ -120,7 +120,7 @@ def mmap(p, addr, length, prot, flags, fd, offset):
             vma = p.mem.map_file(start, size, prot & 7, -1, 0, True, "/dev/zero (deleted)", _shmem_inode(),
                                  SHMEM_DEV, size)
         else:
-            vma = p.mem.map(start, size, prot & 7)
+            vma = p.mem.map(start, size, prot & 7)  # MAP_GROWSDOWN: accepted, does not grow
         return vma.start
     host_fd = p.fds.host(fd)
     st = os.fstat(host_fd)

@@ -101,3 +101,45 @@ def test_split_of_huge_sparse_mapping_touches_nothing():
     """Unicorn copies a region to split it; host-owned pages (mem_map_ptr) split for free."""
     out = subprocess.run([sys.executable, "-c", RSS_SCRIPT], cwd=ROOT, capture_output=True, timeout=60, check=True)
     assert int(out.stdout) < 150 * 1024, out.stdout  # KiB
+
+
+MAPS_SRC = r"""
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+static int use(int kb) { volatile char buf[1024]; buf[0] = kb; return kb <= 1 ? buf[0] : use(kb - 1) + buf[0]; }
+int main(int argc, char **argv) {
+    char line[512];
+    printf("%d\n", use(atoi(argv[1])));
+    free(malloc(300000));
+    FILE *f = fopen("/proc/self/maps", "r");
+    while (fgets(line, sizeof line, f))
+        if (strstr(line, argv[0]) || strstr(line, "[stack]") || strstr(line, "[heap]")) fputs(line, stdout);
+    return 0;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def maps_prog(tmp_path_factory):
+    d = tmp_path_factory.mktemp("maps")
+    (d / "maps.c").write_text(MAPS_SRC)
+    subprocess.run([need_tool("gcc"), "-static", "-O0", "-o", d / "maps", d / "maps.c"], check=True)
+    return d / "maps"
+
+
+@pytest.mark.parametrize("stack_kb", [10, 4000, 9000])
+def test_maps_lines_match_linux_without_aslr(maps_prog, stack_kb):
+    """The program's own lines (RELRO split off as Linux's VM_ACCOUNT does), [heap], and a
+    [stack] that has grown to the lowest touched page; past RLIMIT_STACK: SIGSEGV. Natively
+    with ASLR off (setarch -R) these lines are identical, addresses included."""
+    setarch = need_tool("setarch")
+    native = run_native([setarch, "-R", maps_prog, str(stack_kb)], preexec_fn=_stack_8m)
+    emu = run_emu([maps_prog, str(stack_kb)], preexec_fn=_stack_8m)
+    assert b"Traceback" not in emu.stderr
+    assert emu.returncode == native.returncode
+    assert emu.stdout == native.stdout
+    if stack_kb == 9000:
+        assert native.returncode == -11
+    else:
+        assert native.stdout.count(b"[stack]") == 1 and native.stdout.count(b" r--p ") == 3
