@@ -13,7 +13,7 @@ these instead of asking the host again, so nothing is printed or read twice.
 """
 
 import ctypes
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 
 from emulator.memory import PAGE
 
@@ -70,7 +70,7 @@ def set_mappings(proc, vmas: list) -> None:
     have = {(v.start, v.end) for v in mem.vmas}
     for v in vmas:
         if (v.start, v.end) not in have:
-            info = {f: getattr(v, f) for f in ("offset", "shared", "inode", "dev", "fd_mode", "sigbus")}
+            info = {f.name: getattr(v, f.name) for f in fields(v) if f.name not in ("start", "end", "prot", "name", "host")}
             mem.map(v.start, v.end - v.start, v.prot, v.name, **info)
 
 
