@@ -29,6 +29,7 @@ xmm0..xmm15 (128-bit ints), mxcsr. Symbols: emulator/symbols.py.
 """
 
 import bisect
+import ctypes
 import os
 import signal
 import sys
@@ -37,6 +38,7 @@ from dataclasses import dataclass
 import capstone
 from unicorn import UC_ERR_INSN_INVALID, UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_WRITE, UcError
 from unicorn import x86_const as X
+from unicorn.unicorn_py3.unicorn import uclib
 
 from emulator import exec as exec_
 from emulator import replay
@@ -103,6 +105,7 @@ class Debugger:
         self._pid = os.getpid()
         self._mode = "replay"  # 'step' | 'cont' | 'scan' | 'replay'
         self._hit = None
+        self._edits = False  # any user edit in the history (they must be re-applied on crossing)
         self._interrupted = False
         self._hits: list = []
         self._cs = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
@@ -117,6 +120,10 @@ class Debugger:
         proc = self.proc
         uc = proc.uc
         self._uc = uc
+        self._uc_handle = ctypes.c_void_p(uc._uch.value)
+        self._rip_buf = ctypes.c_uint64()
+        self._rip_ref = ctypes.byref(self._rip_buf)
+        self._read_reg = uclib.uc_reg_read
         self._block_hook = uc.hook_add(UC_HOOK_BLOCK, self._on_block, None, 1, 0)
         for addr, bp in self.breakpoints.items():
             bp[0] = uc.hook_add(UC_HOOK_CODE, self._on_bp, None, addr, addr)
@@ -125,6 +132,10 @@ class Debugger:
         proc.syscall_interposer = self._on_syscall
         uc.ctl_flush_tb()  # hooks apply only to code translated after they were added
         self._reset_history()
+
+    def _rip(self) -> int:
+        self._read_reg(self._uc_handle, X.UC_X86_REG_RIP, self._rip_ref)
+        return self._rip_buf.value
 
     def _reset_history(self) -> None:
         self.history_start = self.frontier = self.icount
@@ -220,6 +231,7 @@ class Debugger:
         else:
             self.snapshots = [s for s in self.snapshots if s.icount != n]
         self.snapshots.append(replay.take(self.proc, n, self._last_snapshot(n), pc=self.proc.pc, edit=True))
+        self._edits = True
 
     def _last_snapshot(self, n: int) -> "replay.Snapshot | None":
         i = bisect.bisect_right([s.icount for s in self.snapshots], n) - 1
@@ -277,6 +289,8 @@ class Debugger:
         if rec is not None:
             replay.replay(proc, rec)
             return
+        if pos < self.frontier and os.environ.get("ELFEMU_DEBUG_REPLAY"):
+            print(f"elfemu: replay desync: no record at {pos} (mode {self._mode}, rip {rip:#x})", file=sys.stderr)
         recorder = replay.Recorder(proc)
         try:
             rec = recorder.run(lambda: dispatch.on_syscall(proc, interpose=False))
@@ -351,7 +365,7 @@ class Debugger:
             proc.pc = rip
             self.pending_fault = proc.fault
             return ("signal", proc.fault.signo, self.icount, 0)
-        proc.pc = proc.cpu["rip"]
+        proc.pc = self._rip()
         hit = self._hit
         if hit is not None and hit[0] == "breakpoint":
             self.icount = hit[2]
@@ -428,12 +442,13 @@ class Debugger:
         return None
 
     def _edit_at(self, n: int) -> "replay.Snapshot | None":
-        for s in self.snapshots:
-            if s.edit and s.icount == n:
-                return s
-        return None
+        if not self._edits:
+            return None
+        return next((s for s in self.snapshots if s.edit and s.icount == n), None)
 
     def _next_edit(self) -> int:
+        if not self._edits:
+            return BIG
         return min((s.icount for s in self.snapshots if s.edit and s.icount > self.icount), default=BIG)
 
     def _after_move(self) -> None:
@@ -450,14 +465,22 @@ class Debugger:
         ev = self._deliver_pending()
         if ev is not None:
             return ev
-        for i in range(n):
-            hit = self._exec(1, "step")
-            self._after_move()
+        hit = self._exec(1, "step")
+        self._after_move()
+        left = n - 1
+        # The rest runs as one counted stretch (gdb's `stepi N` stops at breakpoints on the way too).
+        while True:
             if hit is not None and hit[0] != "exec":
                 return self._event(hit)
-            if i < n - 1 and self.proc.pc in self.breakpoints:
+            if left <= 0:
+                return StopEvent("step", addr=self.proc.pc)
+            if self.proc.pc in self.breakpoints:
                 return self._event(("breakpoint", self.proc.pc, self.icount, 0))
-        return StopEvent("step", addr=self.proc.pc)
+            before = self.icount
+            limit = min(left, self._next_edit() - self.icount) if self.icount < self.frontier else left
+            hit = self._exec(limit, "cont")
+            self._after_move()
+            left -= self.icount - before
 
     def cont(self) -> StopEvent:
         """Run until a breakpoint, a watchpoint, a fault, or the end of the program."""
@@ -543,8 +566,9 @@ class Debugger:
         uc.ctl_flush_tb()
 
 
-def bench_stepping(path: str, n: int = 100_000) -> float:
-    """Instructions per second while single-stepping `path` for n instructions (for `make bench`)."""
+def bench_stepping(path: str, n: int = 100_000, single: bool = False) -> float:
+    """Instructions per second during `si n` on `path` (for `make bench`); single=True times n
+    separate one-instruction steps instead (what a person pressing `si` repeatedly costs)."""
     import time
 
     from emulator.process import Process
@@ -553,8 +577,9 @@ def bench_stepping(path: str, n: int = 100_000) -> float:
     proc.load(path, [os.fsencode(path)], [])
     dbg = Debugger(proc)
     t0 = time.perf_counter()
-    done = 0
-    while done < n and dbg.exited is None:
+    if not single:
+        dbg.stepi(n)
+        return dbg.icount / (time.perf_counter() - t0)
+    while dbg.icount < n and dbg.exited is None:
         dbg.stepi(1)
-        done += 1
-    return done / (time.perf_counter() - t0)
+    return dbg.icount / (time.perf_counter() - t0)
