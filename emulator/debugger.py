@@ -59,6 +59,7 @@ REG_IDS.update(fctrl=X.UC_X86_REG_FPCW, fstat=X.UC_X86_REG_FPSW, ftag=X.UC_X86_R
                fiseg=X.UC_X86_REG_FCS, fioff=X.UC_X86_REG_FIP, foseg=X.UC_X86_REG_FDS,
                fooff=X.UC_X86_REG_FDP, fop=X.UC_X86_REG_FOP, mxcsr=X.UC_X86_REG_MXCSR)
 REGISTER_NAMES = tuple(REG_IDS) + ("orig_rax",)
+LINUX_SELECTORS = {"cs": 0x33, "ss": 0x2B}
 
 REASONS = ("breakpoint", "watchpoint", "step", "exited", "killed", "signal", "start-of-history")
 
@@ -188,6 +189,8 @@ class Debugger:
         if name == "rip":
             return self.proc.pc
         v = self._uc.reg_read(REG_IDS[name])
+        if not v and name in LINUX_SELECTORS:  # Unicorn leaves them 0; show what Linux user mode has
+            return LINUX_SELECTORS[name]
         if isinstance(v, tuple):  # x87: (mantissa, exponent) -> one 80-bit int
             v = v[0] | (v[1] << 64)
         return v

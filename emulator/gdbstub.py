@@ -354,8 +354,12 @@ class GdbStub:
             return "vCont;c;C;s;S"
         if cmd.startswith("vCont;"):
             action = cmd[6:].split(";")[0].split(":")[0]
+            if action[:1] in ("s", "c"):  # resuming without a signal: a stopped-at fault is not delivered
+                d.pending_fault = None
             return self._resume("s" if action[:1] in ("s", "S") else "c")
         if cmd[:1] in ("s", "c", "S", "C"):
+            if cmd[:1] in ("s", "c"):
+                d.pending_fault = None
             return self._resume(cmd[0].lower())
         if cmd in ("bs", "bc"):
             return self._resume(cmd)

@@ -265,3 +265,21 @@ def test_interrupt_stops_a_running_cont():
     assert ev.reason == "signal" and ev.signo == 2
     n = dbg.icount
     assert dbg.stepi().reason == "step" and dbg.icount == n + 1
+
+
+def test_cont_and_single_steps_count_alike():
+    """Block accounting in cont() must agree with counting single steps (reverse relies on it)."""
+    from emulator.symbols import Symbols
+
+    path = sample("glibc", "scanner_target")
+    earn = Symbols(str(path)).lookup("earn")
+    _, a = _load(path)
+    a.add_breakpoint(earn)
+    a.cont()
+    a.cont()
+    _, b = _load(path)
+    hits = 0
+    while hits < 2:
+        b.stepi()
+        hits += b.pc == earn
+    assert a.icount == b.icount and a.registers() == b.registers()
