@@ -114,6 +114,8 @@ class Debugger:
         self._base = self._blk_n = 0
         self._blk: tuple[int, ...] = ()
         self._attach()
+        if hasattr(proc, "sig"):
+            proc.sig.start()  # host signals reach the guest while debugging too (alarm, kill)
 
     # ----- set-up --------------------------------------------------------------
     def _attach(self) -> None:
@@ -243,6 +245,7 @@ class Debugger:
     # ----- hooks (all cheap no-ops outside the mode that needs them) -------------
     def _on_block(self, uc, addr, size, _ud) -> None:
         if self._mode == "step":
+            self._entered = True
             return
         self._base += self._blk_n
         blk = self._blocks.get((addr, size))
@@ -331,6 +334,7 @@ class Debugger:
         start = self.icount
         self._mode, self._hit = mode, None
         self._base, self._blk_n, self._blk = start, 0, ()
+        self._entered = False
         proc.fault = None
         try:
             uc.emu_start(proc.pc, UNTIL_NEVER, count=count)
@@ -380,16 +384,28 @@ class Debugger:
             h2 = self._exec(1, "step")
             return h2 if h2 is not None else hit
         elif mode == "step":
-            self.icount = start + 1
-        elif mode == "cont" and hit is None and count == BIG:  # stopped from outside (a host signal)
-            self.icount = self._pos(proc.pc)
-            proc.after_stop()
+            # An emu_stop from another thread (a host signal, ^C) may end the step before it began.
+            self.icount = start + 1 if self._entered or hit is not None else start
+            if not self._entered and hit is None:
+                self._async_stop()
         else:
             self.icount = start + count
+            pos = self._pos(proc.pc)
+            if hit is None and pos != start + count:  # stopped early from outside
+                self.icount = pos
+                self._async_stop()
         self.frontier = max(self.frontier, self.icount)
         if mode == "step" and self.icount >= self._next_snap and self.icount >= self.frontier:
             self._snapshot(proc.pc)
         return hit
+
+    def _async_stop(self) -> None:
+        """emu_start ended early from outside: deliver pending host signals, as the run loop does.
+        A handler frame built here is outside any syscall record: history restarts at it."""
+        pc = self.proc.pc
+        self.proc.after_stop()
+        if self.proc.pc != pc:
+            self._reset_history()
 
     def _run_child_free(self):
         """In a forked child: drop every hook and run the guest to its end without the debugger."""

@@ -120,6 +120,12 @@ def test_fork_and_execve_under_gdb():
     assert "exited normally" in text and out == "HELLO=WORLD\n" and rc == 0
 
 
+def test_host_signal_reaches_guest_while_debugging():
+    text, out, _, rc = gdb_session(sample("glibc", "sig_alarm_pause"), ["continue"])
+    assert "exited normally" in text and rc == 0
+    assert out == "alarm(1), pause()\nalarm fired\npause returned -1 (EINTR)\n"
+
+
 # ----- the engine, without gdb --------------------------------------------------------------
 
 def _load(path, argv=None):
