@@ -2,7 +2,7 @@
 
 Nothing here costs time unless a person is debugging. Stepping is `emu_start(count=1)`;
 continuing runs Unicorn in counted chunks with code hooks limited to the breakpoint
-addresses and a write hook limited to the watched ranges. Reverse execution restores the
+addresses and a write hook limited to the watched ranges. Reverse execution (history.py) restores the
 nearest periodic snapshot (emulator/replay.py) and re-executes forwards to the wanted
 instruction count, replaying the recorded results of system calls instead of running them
 again (so nothing is printed twice).
@@ -33,7 +33,6 @@ import ctypes
 import os
 import signal
 import sys
-from dataclasses import dataclass
 
 import capstone
 from unicorn import UC_ERR_INSN_INVALID, UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_WRITE, UcError
@@ -41,15 +40,15 @@ from unicorn import x86_const as X
 from unicorn.unicorn_py3.unicorn import uclib
 
 from emulator import exec as exec_
-from emulator import replay
+from emulator import history, replay
 from emulator.cpu import REG_IDS
+from emulator.history import REASONS, History, StopEvent  # noqa: F401 - StopEvent is part of this API
 from emulator.process import ILL_ILLOPN, MEMORY_ERRORS, SI_KERNEL, UNTIL_NEVER, Fault, ImageReplaced
 from syscalls import dispatch
 from syscalls.errors import ProcessExit, ProcessKilled
 
-BIG = 1 << 62  # "no instruction limit" (the debugger always runs Unicorn in counted mode)
+BIG = history.BIG  # "no instruction limit" (the debugger always runs Unicorn in counted mode)
 SNAP_EVERY = 50_000  # instructions between periodic snapshots
-MAX_SNAPS = 200  # beyond this, every other old snapshot is dropped (the interval doubles)
 WATCH_SLACK = 63  # a write starting this far before a watched range may still overlap it
 
 REG_IDS = dict(REG_IDS)
@@ -61,32 +60,11 @@ REG_IDS.update(fctrl=X.UC_X86_REG_FPCW, fstat=X.UC_X86_REG_FPSW, ftag=X.UC_X86_R
 REGISTER_NAMES = tuple(REG_IDS) + ("orig_rax",)
 LINUX_SELECTORS = {"cs": 0x33, "ss": 0x2B}
 
-REASONS = ("breakpoint", "watchpoint", "step", "exited", "killed", "signal", "start-of-history")
-
-
-@dataclass
-class StopEvent:
-    """Why execution stopped.
-
-    reason: 'breakpoint' (addr = the breakpoint), 'watchpoint' (watch_addr = the written
-    address, addr = pc after the writing instruction), 'step' (n steps done), 'exited'
-    (exit_status), 'killed' (the guest died by signal signo), 'signal' (a fault or signal
-    stopped the guest before delivery: signo; resuming delivers it), 'start-of-history'
-    (reverse execution reached the first recorded instruction).
-    """
-
-    reason: str
-    addr: int = 0
-    signo: int = 0
-    exit_status: int = 0
-    watch_addr: int = 0
-
-
 class _ForkChild(Exception):
     """Raised out of Unicorn in a forked child: the child leaves the debugger and runs free."""
 
 
-class Debugger:
+class Debugger(History):
     """Forward and reverse execution control over one Process (see the module docstring)."""
 
     def __init__(self, proc, snapshot_every: int = SNAP_EVERY):
@@ -139,11 +117,6 @@ class Debugger:
     def _rip(self) -> int:
         self._read_reg(self._uc_handle, X.UC_X86_REG_RIP, self._rip_ref)
         return self._rip_buf.value
-
-    def _reset_history(self) -> None:
-        self.history_start = self.frontier = self.icount
-        self.records.clear()
-        self.snapshots = [replay.take(self.proc, self.icount, pc=self.proc.pc)]
 
     def _watch_hook(self, addr: int, length: int):
         return self._uc.hook_add(UC_HOOK_MEM_WRITE, self._on_write, None, max(0, addr - WATCH_SLACK),
@@ -226,22 +199,6 @@ class Debugger:
         self._blocks.clear()
         self._edited()
 
-    def _edited(self) -> None:
-        """The user changed state: the recorded future is void; a snapshot pins the edit."""
-        n = self.icount
-        if n < self.frontier:
-            self.snapshots = [s for s in self.snapshots if s.icount < n]
-            self.records = {k: r for k, r in self.records.items() if k < n}
-            self.frontier = n
-        else:
-            self.snapshots = [s for s in self.snapshots if s.icount != n]
-        self.snapshots.append(replay.take(self.proc, n, self._last_snapshot(n), pc=self.proc.pc, edit=True))
-        self._edits = True
-
-    def _last_snapshot(self, n: int) -> "replay.Snapshot | None":
-        i = bisect.bisect_right([s.icount for s in self.snapshots], n) - 1
-        return self.snapshots[i] if i >= 0 else None
-
     # ----- hooks (all cheap no-ops outside the mode that needs them) -------------
     def _on_block(self, uc, addr, size, _ud) -> None:
         if self._mode == "step":
@@ -312,17 +269,6 @@ class Debugger:
         self.records[pos] = rec
 
     # ----- snapshots ---------------------------------------------------------------
-    @property
-    def _next_snap(self) -> int:
-        return self.snapshots[-1].icount + self.every
-
-    def _snapshot(self, pc: int) -> None:
-        self.snapshots.append(replay.take(self.proc, self.icount, self.snapshots[-1], pc=pc))
-        if len(self.snapshots) > MAX_SNAPS:
-            keep = self.snapshots[:1] + [s for i, s in enumerate(self.snapshots[1:-1]) if s.edit or i % 2]
-            self.snapshots = keep + self.snapshots[-1:]
-            self.every *= 2
-
     # ----- the one place that runs guest code --------------------------------------
     def _exec(self, count: int, mode: str):
         """Run up to `count` instructions from proc.pc in `mode`; returns a raw hit tuple or None.
@@ -460,22 +406,6 @@ class Debugger:
         self._reset_history()  # a handler frame was built outside any syscall: history restarts here
         return None
 
-    def _edit_at(self, n: int) -> "replay.Snapshot | None":
-        if not self._edits:
-            return None
-        return next((s for s in self.snapshots if s.edit and s.icount == n), None)
-
-    def _next_edit(self) -> int:
-        if not self._edits:
-            return BIG
-        return min((s.icount for s in self.snapshots if s.edit and s.icount > self.icount), default=BIG)
-
-    def _after_move(self) -> None:
-        """Crossing a point where the user edited state re-applies the edit."""
-        snap = self._edit_at(self.icount)
-        if snap is not None:
-            replay.restore(self.proc, snap)
-
     # ----- moving forwards ------------------------------------------------------------
     def stepi(self, n: int = 1) -> StopEvent:
         """Execute n instructions; stops early at a watchpoint hit, a breakpoint, exit or a fault."""
@@ -528,50 +458,6 @@ class Debugger:
         self._uc.emu_stop()
 
     # ----- moving backwards -------------------------------------------------------------
-    def goto(self, target: int, force: bool = False) -> None:
-        """Move to instruction count `target` (history_start <= target <= frontier)."""
-        target = max(self.history_start, min(target, self.frontier))
-        if target == self.icount and not force:
-            return
-        snap = self._last_snapshot(target)
-        if force or target < self.icount or snap.icount > self.icount:
-            replay.restore(self.proc, snap)
-            self.icount = snap.icount
-        self.exited = None
-        self.pending_fault = None
-        while self.icount < target:
-            limit = min(target, self._next_edit()) - self.icount
-            self._exec(limit, "replay")
-            self._after_move()
-
-    def reverse_stepi(self, n: int = 1) -> StopEvent:
-        if self.icount - n < self.history_start:
-            self.goto(self.history_start)
-            return StopEvent("start-of-history", addr=self.proc.pc)
-        self.goto(self.icount - n)
-        return StopEvent("step", addr=self.proc.pc)
-
-    def reverse_cont(self) -> StopEvent:
-        """Run backwards to the latest breakpoint or watchpoint hit before now."""
-        now = self.icount
-        end = now
-        for snap in reversed([s for s in self.snapshots if s.icount < now]):
-            replay.restore(self.proc, snap)
-            self.icount = snap.icount
-            self._hits = []
-            if end > snap.icount:
-                self._exec(end - snap.icount, "scan")
-            hits = [h for h in self._hits if h[0] < now]
-            if hits:
-                pos, kind, addr, waddr = max(hits, key=lambda h: h[0])
-                self.goto(pos)
-                if kind == "breakpoint":
-                    return StopEvent("breakpoint", addr=addr)
-                return StopEvent("watchpoint", addr=self.proc.pc, watch_addr=waddr)
-            end = snap.icount
-        self.goto(self.history_start)
-        return StopEvent("start-of-history", addr=self.proc.pc)
-
     # ----- leaving ------------------------------------------------------------------------
     def detach(self) -> None:
         """Remove every hook; the caller then runs proc.run() at full speed (live from the frontier)."""
