@@ -71,6 +71,11 @@ class Interrupted(Exception):
     """Raised by the host signal handler into a blocking host call (see call_blocking)."""
 
 
+# How much CPU time the guest may spend without a syscall, once a host signal is waiting for it,
+# before the CPU is stopped from the watcher thread (a cross-thread stop is the risky route).
+STOP_GRACE = 0.05
+
+
 class SignalState:
     """One process's signal state plus the host plumbing that feeds it."""
 
@@ -332,7 +337,13 @@ class SignalState:
             if self.kick_r < 0:  # no host machinery (stepping, in-process tests): poll
                 time.sleep(min(0.01, left) if left is not None else 0.01)
                 continue
-            r, _, _ = select.select([self.kick_r], [], [], left)
+            self.box = []  # lets the host handler break the select when a signal becomes deliverable
+            try:
+                r, _, _ = select.select([self.kick_r], [], [], left)
+            except Interrupted:
+                continue
+            finally:
+                self.box = None
             if r:
                 os.read(self.kick_r, 4096)
         return True
@@ -463,15 +474,24 @@ class SignalState:
             except OSError:
                 pass
             t0 = time.monotonic()
+            main_clock = time.pthread_getcpuclockid(self.main_ident)
+            cpu0 = time.clock_gettime(main_clock)
+            next_stop = STOP_GRACE
             while True:
-                uc = self.proc.uc
-                if uc is not None:
-                    uc.emu_stop()
                 time.sleep(0.002)
                 waited = time.monotonic() - t0
-                if (self.gen != gen0 or waited > 0.05) and not self.proc.pending_signals:
-                    break
+                busy = time.clock_gettime(main_clock) - cpu0  # guest CPU time, not time spent descheduled
+                if self.gen != gen0 and not self.proc.pending_signals:
+                    break  # the main thread took it at a syscall (Python handlers run only in hooks)
                 if self.box is not None and self.proc.pending_signals and waited > 0.01:
                     signal.pthread_kill(self.main_ident, KICK_SIGNAL)
-                if waited > 1.0:
+                if busy > next_stop:
+                    # The guest is running code and makes no syscall: stop the CPU so the run loop can
+                    # deliver. Only then: a stop from another thread can, rarely, make Unicorn run the
+                    # interrupted instruction twice (unicorn#1355), so syscalls are the normal route.
+                    uc = self.proc.uc
+                    if uc is not None:
+                        uc.emu_stop()
+                    next_stop = busy + 0.1
+                if waited > 1.0 and not self.proc.pending_signals:
                     break
