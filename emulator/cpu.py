@@ -86,5 +86,11 @@ class Cpu:
     def __setitem__(self, name: str, value: int) -> None:
         self.uc.reg_write(REG_IDS[name], value & 0xFFFF_FFFF_FFFF_FFFF)
 
+    def reset_fpu(self) -> None:
+        """The FPU as execve leaves it (Linux's fpstate_init): x87 control word 0x37f and MXCSR
+        0x1f80, all exceptions masked. Unicorn starts both at 0."""
+        self.uc.reg_write(X.UC_X86_REG_FPCW, 0x37F)
+        self.uc.reg_write(X.UC_X86_REG_MXCSR, 0x1F80)
+
     def snapshot(self) -> dict[str, int]:
         return {name: self[name] for name in REG_IDS}

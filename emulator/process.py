@@ -69,6 +69,7 @@ class Process:
         self.image = img.image
         self.rsp0 = img.rsp
         self._install_hooks()
+        self.cpu.reset_fpu()
         self.cpu["rsp"] = img.rsp
         self.pc = img.entry
 
