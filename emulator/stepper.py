@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from emulator import stepper_view as view
 from emulator.stepper_expr import Evaluator, ExprError, Scanner
 from emulator.stepper_inspect import Inspect
-from emulator.stepper_syms import load_symbols
+from emulator.symbols import load_symbols
 
 PROMPT = "(elfemu) "
 

@@ -25,7 +25,7 @@ def resolve(proc, spec: str) -> tuple[int, int]:
         except ValueError:
             pass
         if syms is None:
-            from emulator.stepper_syms import load_symbols
+            from emulator.symbols import load_symbols
 
             syms = load_symbols(proc.exe)
         a = syms.address(text)

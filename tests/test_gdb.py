@@ -185,16 +185,16 @@ def test_stepping_a_syscall_instruction(capfd):
 
 
 def test_breakpoints_watchpoints_and_text_writes_in_engine():
-    from emulator.symbols import Symbols
+    from emulator.symbols import load_symbols
 
     path = sample("glibc", "scanner_target")
-    syms = Symbols(str(path))
+    syms = load_symbols(str(path))
     proc, dbg = _load(path)
-    gold = syms.lookup("gold")
-    dbg.add_breakpoint(syms.lookup("earn"), temporary=True)
+    gold = syms.address("gold")
+    dbg.add_breakpoint(syms.address("earn"), temporary=True)
     ev = dbg.cont()
-    assert ev.reason == "breakpoint" and syms.format(ev.addr) == "<earn>"
-    assert syms.lookup("earn") not in dbg.breakpoints  # temporary
+    assert ev.reason == "breakpoint" and syms.where(ev.addr) == ("earn", 0)
+    assert syms.address("earn") not in dbg.breakpoints  # temporary
     dbg.add_watchpoint(gold, 4)
     ev = dbg.cont()
     assert ev.reason == "watchpoint" and ev.watch_addr == gold
@@ -204,7 +204,7 @@ def test_breakpoints_watchpoints_and_text_writes_in_engine():
     assert ev.reason == "watchpoint" and dbg.icount < before
     assert int.from_bytes(dbg.read_memory(gold, 4), "little") == 990
     dbg.remove_watchpoint(gold, 4)
-    earn = syms.lookup("earn")
+    earn = syms.address("earn")
     dbg.write_memory(earn, b"\xc3")  # text is read-only to the guest, not to the debugger
     assert dbg.read_memory(earn, 1) == b"\xc3"
 
@@ -275,10 +275,10 @@ def test_interrupt_stops_a_running_cont():
 
 def test_cont_and_single_steps_count_alike():
     """Block accounting in cont() must agree with counting single steps (reverse relies on it)."""
-    from emulator.symbols import Symbols
+    from emulator.symbols import load_symbols
 
     path = sample("glibc", "scanner_target")
-    earn = Symbols(str(path)).lookup("earn")
+    earn = load_symbols(str(path)).address("earn")
     _, a = _load(path)
     a.add_breakpoint(earn)
     a.cont()

@@ -10,7 +10,7 @@ import pytest
 
 from emulator import stepper_view as view
 from emulator.stepper_expr import Evaluator, ExprError, Scanner, parse_lvalue
-from emulator.stepper_syms import load_symbols
+from emulator.symbols import load_symbols
 from tests.conftest import HELLO178, run_emu, sample
 
 MSG = 0x100A6  # "Hello world\n" inside the 178-byte hello
