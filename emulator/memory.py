@@ -224,6 +224,8 @@ class AddressSpace:
             raise OSError(errno.ENOMEM, "cannot map guest memory") from None
         vma = Vma(start, end, prot, name, host=host, **info)
         self._insert(vma)
+        if prot & PROT_EXEC:
+            self.forget_code(start, end)  # a previous mapping's code may still be translated
         return vma
 
     def map_file(self, start: int, length: int, prot: int, fd: int, offset: int, shared: bool,
@@ -276,7 +278,14 @@ class AddressSpace:
             self._insert(v.piece(lo, hi, prot=prot, account=v.account or bool(prot & PROT_WRITE and not v.shared)))
             if hi < v.end:
                 self._insert(v.piece(hi, v.end))
+        if prot & PROT_EXEC:
+            self.forget_code(start, end)
         return True
+
+    def forget_code(self, start: int, end: int) -> None:
+        """Drop Unicorn's translations of [start, end): bytes written straight into host pages
+        (write() into a non-executable page that is made executable later) must be re-read."""
+        self.uc.ctl_remove_cache(start, end)
 
     def resize(self, v: Vma, new_len: int, new_start: int | None = None) -> Vma:
         """mremap of the whole mapping v: grow or shrink it, moving it to new_start if given.

@@ -14,3 +14,14 @@ def test_fpu_starts_like_linux(tmp_path, cc):
     native = run_native([exe])
     assert b"mxcsr=0x1f80 fcw=0x37f" in native.stdout
     assert_same(native, run_emu([exe]), stderr=True)
+
+
+@pytest.mark.parametrize("cc", ["gcc", "musl-gcc"])
+def test_rewritten_code_is_not_stale(tmp_path, cc):
+    """Code rewritten while its page is not executable (also by the kernel, through read())
+    runs in its new form once the page is executable again."""
+    exe = tmp_path / "jit_reuse"
+    subprocess.run([cc, "-static", "-O1", "-o", exe, ROOT / "tests" / "progs" / "jit_reuse.c"], check=True)
+    native = run_native([exe])
+    assert native.stdout.splitlines()[-1] == b"run 4 -> 44"
+    assert_same(native, run_emu([exe]), stderr=True)
