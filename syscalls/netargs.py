@@ -6,6 +6,7 @@ import socket
 import struct
 
 from syscalls import xlat
+from syscalls.structs import StructPtr
 from syscalls.types import Arg, Ptr, ptr, quote, s32
 
 IPPROTOS = {0: "IPPROTO_IP", 1: "IPPROTO_ICMP", 6: "IPPROTO_TCP", 17: "IPPROTO_UDP", 58: "IPPROTO_ICMPV6",
@@ -76,19 +77,13 @@ class SockAddrOut(Ptr):
         return ptr(raw) if data is None else sockaddr_text(data)
 
 
-class IntRef(Ptr):
+class IntRef(StructPtr):
     """An int behind a pointer: [16]; printed on return when `out`."""
 
-    def __init__(self, out: bool = False):
-        self.out = out
+    size = 4
 
-    def format(self, t, raw):
-        if raw == 0:
-            return "NULL"
-        if self.out and t.failed:
-            return ptr(raw)
-        data = t.read(raw, 4)
-        return ptr(raw) if data is None else f"[{s32(int.from_bytes(data, 'little'))}]"
+    def show(self, t, data):
+        return f"[{s32(int.from_bytes(data, 'little'))}]"
 
 
 class SockProto(Arg):
