@@ -40,7 +40,7 @@ demo: install samples
 
 test: install samples
 	$(BIN)/ruff check emulator syscalls tests
-	$(BIN)/python -m pytest -q -x -p no:cacheprovider tests
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests
 
 bench: install samples
 	$(BIN)/python -m tests.bench
