@@ -14,7 +14,23 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from syscalls import argtypes as T
-from syscalls import clock, dirs, fs, fsmeta, futex, info, ioctl, lifecycle, mm, pipes, proc, signal, sockets, xlat
+from syscalls import (
+    clock,
+    dirs,
+    fs,
+    fsmeta,
+    futex,
+    info,
+    ioctl,
+    lifecycle,
+    mm,
+    pipes,
+    proc,
+    signal,
+    sockets,
+    xattr,
+    xlat,
+)
 from syscalls.special import FcntlArg, FcntlRet
 from syscalls.structs import Iovec
 from syscalls.types import (
@@ -240,18 +256,18 @@ ROWS = [
     R(185, "security", None, [HEX, HEX, HEX], RET_INT, ""),
     R(186, "gettid", proc.gettid, [], RET_INT, "pure"),
     R(187, "readahead", fs.readahead, [FD, LONG, SIZE], RET_INT, "desc"),
-    R(188, "setxattr", None, [PATH, T.STR, PTR, SIZE, HEX], RET_INT, "file"),
-    R(189, "lsetxattr", None, [PATH, T.STR, PTR, SIZE, HEX], RET_INT, "file"),
-    R(190, "fsetxattr", None, [FD, T.STR, PTR, SIZE, HEX], RET_INT, "desc"),
-    R(191, "getxattr", None, [PATH, T.STR, PTR, SIZE], RET_INT, "file"),
-    R(192, "lgetxattr", None, [PATH, T.STR, PTR, SIZE], RET_INT, "file"),
-    R(193, "fgetxattr", None, [FD, T.STR, PTR, SIZE], RET_INT, "desc"),
-    R(194, "listxattr", None, [PATH, PTR, SIZE], RET_INT, "file"),
-    R(195, "llistxattr", None, [PATH, PTR, SIZE], RET_INT, "file"),
-    R(196, "flistxattr", None, [FD, PTR, SIZE], RET_INT, "desc"),
-    R(197, "removexattr", None, [PATH, T.STR], RET_INT, "file"),
-    R(198, "lremovexattr", None, [PATH, T.STR], RET_INT, "file"),
-    R(199, "fremovexattr", None, [FD, T.STR], RET_INT, "desc"),
+    R(188, "setxattr", xattr.setxattr, [PATH, T.STR, PTR, SIZE, HEX], RET_INT, "file"),
+    R(189, "lsetxattr", xattr.lsetxattr, [PATH, T.STR, PTR, SIZE, HEX], RET_INT, "file"),
+    R(190, "fsetxattr", xattr.fsetxattr, [FD, T.STR, PTR, SIZE, HEX], RET_INT, "desc"),
+    R(191, "getxattr", xattr.getxattr, [PATH, T.STR, PTR, SIZE], RET_INT, "file"),
+    R(192, "lgetxattr", xattr.lgetxattr, [PATH, T.STR, PTR, SIZE], RET_INT, "file"),
+    R(193, "fgetxattr", xattr.fgetxattr, [FD, T.STR, PTR, SIZE], RET_INT, "desc"),
+    R(194, "listxattr", xattr.listxattr, [PATH, PTR, SIZE], RET_INT, "file"),
+    R(195, "llistxattr", xattr.llistxattr, [PATH, PTR, SIZE], RET_INT, "file"),
+    R(196, "flistxattr", xattr.flistxattr, [FD, PTR, SIZE], RET_INT, "desc"),
+    R(197, "removexattr", xattr.removexattr, [PATH, T.STR], RET_INT, "file"),
+    R(198, "lremovexattr", xattr.lremovexattr, [PATH, T.STR], RET_INT, "file"),
+    R(199, "fremovexattr", xattr.fremovexattr, [FD, T.STR], RET_INT, "desc"),
     R(200, "tkill", signal.tkill, [INT, T.Signed(T.SIGNAL)], RET_INT, "signal process"),
     R(201, "time", clock.time_, [PTR], RET_INT, "clock"),
     R(202, "futex", futex.futex, [PTR, T.FUTEX_OP, T.FUTEX_REST, T.UNUSED, T.UNUSED, T.UNUSED], RET_INT, ""),

@@ -28,11 +28,12 @@ def run_native(argv, **kw) -> subprocess.CompletedProcess:
 
 
 def run_emu(argv, command: str = "run", options=(), **kw) -> subprocess.CompletedProcess:
-    """elfemu COMMAND [OPTIONS] PROGRAM ARGS..., from the repository root's code."""
+    """elfemu COMMAND [OPTIONS] PROGRAM ARGS..., with the venv's python running this checkout."""
     kw.setdefault("capture_output", True)
     kw.setdefault("timeout", 120)
+    # No PYTHONPATH: the venv's editable install finds the package, and the guest's environment
+    # is elfemu's, so anything added here would show up in the guest.
     env = dict(kw.pop("env", None) or os.environ)
-    env["PYTHONPATH"] = str(ROOT)
     return subprocess.run([*ELFEMU, command, *options, *[str(a) for a in argv]], env=env, **kw)
 
 

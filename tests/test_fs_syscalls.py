@@ -153,3 +153,14 @@ def test_proc_self_relative_paths():
     emu = run_emu([BB, "sh", "-c", script], env=ENV)
     assert native.stdout.count(b"/usr/bin/busybox") == 2
     assert_same(native, emu)
+
+
+@pytest.mark.parametrize("cc", ["gcc", "musl-gcc"])
+def test_xattr_calls_match_native(tmp_path, cc):
+    exe = tmp_path / "xattr_calls"
+    subprocess.run([cc, "-static", "-O1", "-o", exe, ROOT / "tests" / "progs" / "xattr_calls.c"], check=True)
+    (tmp_path / "n").mkdir()
+    (tmp_path / "e").mkdir()
+    native = run_native([exe, "f"], cwd=tmp_path / "n")
+    assert b"get size" in native.stdout
+    assert_same(native, run_emu([exe, "f"], cwd=tmp_path / "e"), stderr=True)

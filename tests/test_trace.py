@@ -58,12 +58,12 @@ def traces(prog, args=(), options=(), tmp_path=None, native_options=None):
     need_tool("strace")
     nat, emu = tmp_path / "native.trace", tmp_path / "emu.trace"
     nopts = list(options if native_options is None else native_options)
-    env = dict(os.environ, PYTHONPATH=str(ROOT))  # run_emu's environment: the guest sees the same vars
+    env = dict(os.environ)  # both sides get exactly this environment (the execve line counts it)
     subprocess.run(["strace", *nopts, "-o", str(nat), str(prog), *args], stdin=subprocess.DEVNULL,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, env=env,
                    preexec_fn=no_core)
     r = run_emu([prog, *args], command="trace", options=[*options, "-o", str(emu)], stdin=subprocess.DEVNULL,
-                preexec_fn=no_core, capture_output=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                env=env, preexec_fn=no_core, capture_output=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert b"Traceback" not in r.stderr, r.stderr.decode(errors="replace")
     n, e = nat.read_text(errors="replace"), emu.read_text(errors="replace")
     pids = pids_in(n) | pids_in(e)

@@ -1,0 +1,27 @@
+"""Dynamically linked host programs (the roadmap's next step) already run: the host's ld.so is
+loaded as PT_INTERP and maps libc with file-backed mmap. Native and emulated runs must agree."""
+
+import os
+
+import pytest
+
+from tests.conftest import ROOT, assert_same, run_emu, run_native
+
+ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "TZ": "UTC"}
+PROGRAMS = [
+    ["/usr/bin/sha256sum", "README.md"],
+    ["/usr/bin/sort", "-r", "README.md"],
+    ["/usr/bin/grep", "-c", "elfemu", "README.md"],
+    ["/usr/bin/date", "-d", "@0"],
+    ["/usr/bin/find", "samples/src", "-name", "*.c"],
+    ["/usr/bin/env"],
+    ["/bin/bash", "-c", "for i in 1 2 3; do echo $i; done | tac; echo ${BASH_VERSINFO[0]}"],
+    ["/bin/ls", "-l", "--time-style=+%Y", "samples/src"],
+]
+
+
+@pytest.mark.parametrize("argv", PROGRAMS, ids=[os.path.basename(a[0]) for a in PROGRAMS])
+def test_dynamic_program_matches_native(argv):
+    native = run_native(argv, cwd=ROOT, env=ENV)
+    assert native.returncode == 0 and native.stdout
+    assert_same(native, run_emu(argv, cwd=ROOT, env=ENV), stderr=True)
