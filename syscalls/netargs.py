@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import struct
 
 from syscalls import xlat
@@ -32,10 +31,14 @@ def sockaddr_text(data: bytes) -> str:
         return "{sa_family=AF_UNIX, sun_path=" + quote(path.split(NUL)[0]) + "}"
     if fam == 2 and len(data) >= 8:
         port = struct.unpack_from(">H", data, 2)[0]
+        import socket  # only when a sockaddr is printed: keeps it off start-up
+
         addr = socket.inet_ntoa(data[4:8])
         return f'{{sa_family=AF_INET, sin_port=htons({port}), sin_addr=inet_addr("{addr}")}}'
     if fam == 10 and len(data) >= 24:
         port, flow = struct.unpack_from(">HI", data, 2)
+        import socket
+
         addr = socket.inet_ntop(socket.AF_INET6, data[8:24])
         scope = struct.unpack_from("<I", data, 24)[0] if len(data) >= 28 else 0
         return (f'{{sa_family=AF_INET6, sin6_port=htons({port}), sin6_flowinfo=htonl({flow}), '
