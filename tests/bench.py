@@ -83,12 +83,19 @@ def bench_tlb() -> None:
         print(f"{'  sieve, TLB ' + mode:<22}  elfemu {net(big, small, 3, env) * 1000:8.1f} ms", flush=True)
 
 
-def bench_syscalls() -> None:
-    n_big, n_small = 400000, 1000
-    r_big, r_small = runners(GLIBC / "bench_syscalls", str(n_big)), runners(GLIBC / "bench_syscalls", str(n_small))
+def rate_row(label: str, prog: str, n_big: int, n_small: int, unit: str, target: str = "") -> dict:
+    """A loop program run with two counts: the difference gives operations per second."""
+    r_big, r_small = runners(GLIBC / prog, str(n_big)), runners(GLIBC / prog, str(n_small))
     times = {k: net(r_big[k], r_small[k], 3) for k in r_big}
     rates = ", ".join(f"{k} {(n_big - n_small) / t:,.0f}/s" for k, t in times.items())
-    row("syscall-bound writes", times, "elfemu >= 200,000 syscalls/s", f"syscalls/s: {rates}")
+    row(label, times, target, f"{unit}: {rates}")
+    return times
+
+
+def bench_syscalls() -> None:
+    n_big, n_small = 400000, 1000
+    times = rate_row("syscall-bound writes", "bench_syscalls", n_big, n_small, "syscalls/s",
+                     "elfemu >= 200,000 syscalls/s")
     with tempfile.TemporaryDirectory() as tmp:
         log = os.path.join(tmp, "trace.log")
         traced = [str(ROOT / ".venv" / "bin" / "elfemu"), "trace", "-o", log]
@@ -98,11 +105,7 @@ def bench_syscalls() -> None:
 
 
 def bench_forks() -> None:
-    n_big, n_small = 200, 10
-    r_big, r_small = runners(GLIBC / "bench_fork", str(n_big)), runners(GLIBC / "bench_fork", str(n_small))
-    times = {k: net(r_big[k], r_small[k], 3) for k in r_big}
-    rates = ", ".join(f"{k} {(n_big - n_small) / t:,.0f}/s" for k, t in times.items())
-    row("fork+exit+wait", times, "", f"forks/s: {rates}")
+    rate_row("fork+exit+wait", "bench_fork", 200, 10, "forks/s")
 
 
 def bench_stepping() -> None:

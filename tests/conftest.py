@@ -46,6 +46,12 @@ def assert_same(native: subprocess.CompletedProcess, emu: subprocess.CompletedPr
     assert emu.returncode == native.returncode, emu.stderr.decode(errors="replace")
 
 
+def build_static(cc: str, source, exe, *flags) -> Path:
+    """Compile one test program statically with gcc or musl-gcc; returns the executable."""
+    subprocess.run([need_tool(cc), "-static", "-O1", "-o", str(exe), str(source), *flags], check=True)
+    return Path(exe)
+
+
 def need_tool(name: str) -> str:
     """A host tool the test compares against; `make test` installs them, so absence is an error."""
     path = shutil.which(name)

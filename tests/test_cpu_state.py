@@ -1,16 +1,13 @@
 """The CPU state a program starts with matches Linux's: FPU control words, masked exceptions."""
 
-import subprocess
-
 import pytest
 
-from tests.conftest import ROOT, assert_same, run_emu, run_native
+from tests.conftest import ROOT, assert_same, build_static, run_emu, run_native
 
 
 @pytest.mark.parametrize("cc", ["gcc", "musl-gcc"])
 def test_fpu_starts_like_linux(tmp_path, cc):
-    exe = tmp_path / "fpu_init"
-    subprocess.run([cc, "-static", "-O1", "-o", exe, ROOT / "tests" / "progs" / "fpu_init.c"], check=True)
+    exe = build_static(cc, ROOT / "tests" / "progs" / "fpu_init.c", tmp_path / "fpu_init")
     native = run_native([exe])
     assert b"mxcsr=0x1f80 fcw=0x37f" in native.stdout
     assert_same(native, run_emu([exe]), stderr=True)
@@ -20,8 +17,7 @@ def test_fpu_starts_like_linux(tmp_path, cc):
 def test_rewritten_code_is_not_stale(tmp_path, cc):
     """Code rewritten while its page is not executable (also by the kernel, through read())
     runs in its new form once the page is executable again."""
-    exe = tmp_path / "jit_reuse"
-    subprocess.run([cc, "-static", "-O1", "-o", exe, ROOT / "tests" / "progs" / "jit_reuse.c"], check=True)
+    exe = build_static(cc, ROOT / "tests" / "progs" / "jit_reuse.c", tmp_path / "jit_reuse")
     native = run_native([exe])
     assert native.stdout.splitlines()[-1] == b"run 4 -> 44"
     assert_same(native, run_emu([exe]), stderr=True)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, assert_same, need_tool, run_emu, run_native
+from tests.conftest import ROOT, assert_same, build_static, need_tool, run_emu, run_native
 
 PROGS = Path(__file__).parent / "progs"
 BB = "/usr/bin/busybox"
@@ -157,8 +157,7 @@ def test_proc_self_relative_paths():
 
 @pytest.mark.parametrize("cc", ["gcc", "musl-gcc"])
 def test_xattr_calls_match_native(tmp_path, cc):
-    exe = tmp_path / "xattr_calls"
-    subprocess.run([cc, "-static", "-O1", "-o", exe, ROOT / "tests" / "progs" / "xattr_calls.c"], check=True)
+    exe = build_static(cc, ROOT / "tests" / "progs" / "xattr_calls.c", tmp_path / "xattr_calls")
     (tmp_path / "n").mkdir()
     (tmp_path / "e").mkdir()
     native = run_native([exe, "f"], cwd=tmp_path / "n")
