@@ -353,13 +353,8 @@ class Tracer:
             return
         if self.summary is not None:
             self.summary = Summary()
-        if self.summary is None:
-            msg = f"elfemu: Process {self.pid} attached\n"
-            if self.opts.output is None:
-                self.emit_raw(msg)
-            else:
-                sys.stderr.write(msg)
-                sys.stderr.flush()
+        if self.summary is None and self.opts.output is None:  # with -o, strace says nothing here
+            self.emit_raw(f"elfemu: Process {self.pid} attached\n")
 
     def signal(self, proc, signo: int, siginfo: dict) -> None:
         """A signal is delivered to the guest: --- SIGxxx {...} ---."""

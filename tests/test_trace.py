@@ -235,7 +235,9 @@ def test_follow_forks(tmp_path):
             name = re.search(r"<\.\.\. (\w+) resumed>", line).group(1)
             assert f"{name}(" in err.split(line)[0]
     out = tmp_path / "f"
-    run_emu([prog], command="trace", options=["-f", "-o", str(out)], stdin=subprocess.DEVNULL)
+    r = run_emu([prog], command="trace", options=["-f", "-o", str(out)], stdin=subprocess.DEVNULL)
+    native = subprocess.run(["strace", "-f", "-o", str(tmp_path / "n"), str(prog)], capture_output=True)
+    assert r.stderr == native.stderr == b""  # with -o, no "Process N attached" chatter, as strace
     lines = out.read_text().splitlines()
     assert all(re.match(r"^\d+ +\S", line) for line in lines), lines
     assert len({line.split()[0] for line in lines}) >= 2
