@@ -15,6 +15,7 @@ from emulator import signals
 from emulator.faultaddr import fault_address
 from emulator.fdtable import FdTable
 from syscalls import dispatch
+from syscalls.errors import GuestFault
 
 SEGV_MAPERR, SEGV_ACCERR, ILL_ILLOPN, FPE_INTDIV, SI_KERNEL, TRAP_BRKPT = 1, 2, 2, 1, 0x80, 1
 BUS_ADRERR = 2
@@ -53,6 +54,7 @@ class Process:
         self.argv: list[bytes] = []
         self.brk_start = self.brk_cur = 0
         self.pc = 0  # where emulation resumes
+        self.stop_requested = False  # set by whoever calls emu_stop from outside the CPU thread
         self.syscall_interposer = None  # the debugger's syscall record/replay hook (emulator/debugger.py)
         self.sig = signals.SignalState(self)
 
@@ -124,7 +126,23 @@ class Process:
                 self.handle_fault(self.fault)
                 continue
             self.pc = self.cpu["rip"]
+            if not self.stop_requested and self._halted():
+                continue
+            self.stop_requested = False
             self.after_stop()
+
+    def _halted(self) -> bool:
+        """Unicorn ends emu_start quietly after `hlt`; in user mode Linux raises #GP for it
+        (SIGSEGV, SI_KERNEL). Only a stop nobody asked for can be that."""
+        rip = self.cpu["rip"]
+        try:
+            if self.mem.read(rip - 1, 1) != b"\xf4":
+                return False
+        except GuestFault:
+            return False
+        self.cpu["rip"] = rip - 1
+        self.handle_fault(Fault(signal.SIGSEGV, SI_KERNEL, 0))
+        return True
 
     def classify_memory_fault(self, err: int) -> None:
         """Unicorn stopped on a bad access at RIP without saying where: work it out (faultaddr)."""

@@ -491,6 +491,7 @@ class SignalState:
                     # interrupted instruction twice (unicorn#1355), so syscalls are the normal route.
                     uc = self.proc.uc
                     if uc is not None:
+                        self.proc.stop_requested = True
                         uc.emu_stop()
                     next_stop = busy + 0.1
                 if waited > 1.0 and not self.proc.pending_signals:

@@ -409,7 +409,7 @@ def siginfo_text(info: dict) -> str:
     parts = [f"si_signo={xlat.signame(signo)}", f"si_code={name}"]
     if "si_errno" in info and info["si_errno"]:
         parts.insert(1, f"si_errno={info['si_errno']}")
-    if signo in (11, 7, 4, 8, 5) and code > 0 and code != 0x80:
+    if signo in (11, 7, 4, 8, 5) and code > 0:  # faults carry an address, SI_KERNEL ones too (NULL)
         parts.append(f"si_addr={ptr(info.get('si_addr', 0))}")
     elif signo == 17 and code > 0:
         st = info.get("si_status", 0)

@@ -41,6 +41,7 @@ int main(int argc, char **argv) {
         munmap(p + 4096, 4096); say(p + 4100); return p[4100]; }
     if (!strcmp(m, "jmp0")) { say(0); ((void (*)(void))0)(); return 0; }
     if (!strcmp(m, "int3")) { __asm__ volatile("int3"); return 0; }
+    if (!strcmp(m, "hlt")) { say(0); __asm__ volatile("hlt"); return 0; }
     if (!strcmp(m, "noncanon")) { say(0); return *(volatile int *)0x8000000000000000UL; }
     puts("ok");
     return 0;
@@ -64,6 +65,7 @@ CASES = {
     "div": (signal.SIGFPE, FPE_INTDIV, "rip"),
     "divov": (signal.SIGFPE, FPE_INTDIV, "rip"),
     "int3": (signal.SIGTRAP, SI_KERNEL, None),
+    "hlt": (signal.SIGSEGV, SI_KERNEL, "printed"),  # privileged in user mode: #GP
 }
 
 
