@@ -3,7 +3,7 @@
 Guest fds are host fds, so each call is the host's raw system call on copies of the guest's
 buffers (sockaddr, option values), written back the way the kernel writes them. Python's
 socket objects are avoided: they set O_CLOEXEC and own their fds. sendmsg/recvmsg (iovecs and
-control messages) are not here yet.
+control messages) are in msgs.py.
 """
 
 import ctypes
@@ -17,12 +17,13 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
 
 SYS = {"socket": 41, "connect": 42, "accept": 43, "sendto": 44, "recvfrom": 45, "shutdown": 48, "bind": 49,
-       "listen": 50, "getsockname": 51, "getpeername": 52, "setsockopt": 54, "getsockopt": 55, "accept4": 288}
+       "listen": 50, "getsockname": 51, "getpeername": 52, "setsockopt": 54, "getsockopt": 55, "accept4": 288,
+       "sendmsg": 46, "recvmsg": 47}
 MAX_ADDR = 4096
 MAX_IO = 1 << 24
 
 
-def _raw(p, name: str, *args) -> int:
+def raw(p, name: str, *args) -> int:
     """The host syscall; a guest signal interrupts it through the signal code when it blocks."""
     cargs = [a if isinstance(a, ctypes.Array) or a is None else ctypes.c_long(a) for a in args]
     sig = getattr(p, "sig", None)
@@ -71,26 +72,26 @@ def _addr_back(p, addr: int, lenp: int, buf, lbuf) -> None:
 
 
 def socket(p, domain, type_, protocol):
-    return _raw(p, "socket", domain, type_, protocol)
+    return raw(p, "socket", domain, type_, protocol)
 
 
 def connect(p, fd, addr, addrlen):
     buf, n = _addr_in(p, addr, addrlen)
-    return _raw(p, "connect", _fd(p, fd), buf, n)
+    return raw(p, "connect", _fd(p, fd), buf, n)
 
 
 def bind(p, fd, addr, addrlen):
     buf, n = _addr_in(p, addr, addrlen)
-    return _raw(p, "bind", _fd(p, fd), buf, n)
+    return raw(p, "bind", _fd(p, fd), buf, n)
 
 
 def listen(p, fd, backlog):
-    return _raw(p, "listen", _fd(p, fd), backlog)
+    return raw(p, "listen", _fd(p, fd), backlog)
 
 
 def accept4(p, fd, addr, lenp, flags):
     buf, lbuf = _addr_out(p, addr, lenp)
-    new = _raw(p, "accept4", _fd(p, fd), buf, lbuf, flags)
+    new = raw(p, "accept4", _fd(p, fd), buf, lbuf, flags)
     _addr_back(p, addr, lenp, buf, lbuf)
     return new
 
@@ -100,7 +101,7 @@ def accept(p, fd, addr, lenp):
 
 
 def shutdown(p, fd, how):
-    return _raw(p, "shutdown", _fd(p, fd), how)
+    return raw(p, "shutdown", _fd(p, fd), how)
 
 
 def _name(which: str):
@@ -108,7 +109,7 @@ def _name(which: str):
         buf, lbuf = _addr_out(p, addr, lenp)
         if buf is None:
             raise SyscallError(errno.EFAULT)
-        _raw(p, which, _fd(p, fd), buf, lbuf)
+        raw(p, which, _fd(p, fd), buf, lbuf)
         _addr_back(p, addr, lenp, buf, lbuf)
         return 0
 
@@ -122,14 +123,14 @@ getpeername = _name("getpeername")
 
 def setsockopt(p, fd, level, optname, optval, optlen):
     buf, n = _addr_in(p, optval, optlen)
-    return _raw(p, "setsockopt", _fd(p, fd), level, optname, buf, n)
+    return raw(p, "setsockopt", _fd(p, fd), level, optname, buf, n)
 
 
 def getsockopt(p, fd, level, optname, optval, lenp):
     buf, lbuf = _addr_out(p, optval, lenp)
     if buf is None:
         raise SyscallError(errno.EFAULT)
-    _raw(p, "getsockopt", _fd(p, fd), level, optname, buf, lbuf)
+    raw(p, "getsockopt", _fd(p, fd), level, optname, buf, lbuf)
     _addr_back(p, optval, lenp, buf, lbuf)
     return 0
 
@@ -137,7 +138,7 @@ def getsockopt(p, fd, level, optname, optval, lenp):
 def sendto(p, fd, buf, length, flags, addr, addrlen):
     data = ctypes.create_string_buffer(p.mem.read(buf, min(length, MAX_IO)), max(min(length, MAX_IO), 1))
     abuf, n = _addr_in(p, addr, addrlen)
-    return _raw(p, "sendto", _fd(p, fd), data, min(length, MAX_IO), flags, abuf, n)
+    return raw(p, "sendto", _fd(p, fd), data, min(length, MAX_IO), flags, abuf, n)
 
 
 def recvfrom(p, fd, buf, length, flags, addr, lenp):
@@ -145,7 +146,7 @@ def recvfrom(p, fd, buf, length, flags, addr, lenp):
     p.mem.check(buf, length, write=True)
     data = ctypes.create_string_buffer(max(length, 1))
     abuf, lbuf = _addr_out(p, addr, lenp)
-    got = _raw(p, "recvfrom", _fd(p, fd), data, length, flags, abuf, lbuf)
+    got = raw(p, "recvfrom", _fd(p, fd), data, length, flags, abuf, lbuf)
     p.mem.write(buf, data.raw[:min(got, length)])
     _addr_back(p, addr, lenp, abuf, lbuf)
     return got

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ELFEMU, LIBCS, ROOT, assert_same, need_tool, run_emu, run_native, sample
+from tests.conftest import ELFEMU, LIBCS, ROOT, assert_same, build_static, need_tool, run_emu, run_native, sample
 
 PROGS = Path(__file__).parent / "progs"
 
@@ -172,3 +172,12 @@ def test_proc_calls(proc_calls, tmp_path):
                  b"execve E2BIG: Argument list too long", b"child argv[2]=execveat env=fd",
                  b"server: got 12 'hello socket' so_type=1"):
         assert line in emu.stdout
+
+
+@pytest.mark.parametrize("cc", ["gcc", "musl-gcc"])
+def test_sendmsg_recvmsg_match_native(tmp_path, cc):
+    """Scattered iovecs, an SCM_RIGHTS descriptor that works in the receiver, MSG_TRUNC."""
+    exe = build_static(cc, PROGS / "msg_calls.c", tmp_path / "msg_calls")
+    native = run_native([exe])
+    assert b"got a descriptor: yes" in native.stdout
+    assert_same(native, run_emu([exe]), stderr=True)
