@@ -140,7 +140,8 @@ STACK_OUT = structs.Stack(out=True)
 # network
 FAMILY = Enum(xlat.ADDRESS_FAMILIES)
 SHUT = Enum(xlat.SHUTDOWN_HOW)
-MSGFLAGS = Flags(xlat.MSG_FLAGS)
+MSGFLAGS = netargs.MSG_FLAGS
+MSGHDR_IN, MSGHDR_OUT = netargs.Msghdr(), netargs.Msghdr(out=True)
 SOL = Enum(xlat.SOL_LEVELS)
 
 

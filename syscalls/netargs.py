@@ -5,8 +5,8 @@ from __future__ import annotations
 import struct
 
 from syscalls import xlat
-from syscalls.structs import StructPtr
-from syscalls.types import Arg, Ptr, ptr, quote, s32
+from syscalls.structs import StructPtr, iovec_text
+from syscalls.types import Arg, Flags, Ptr, ptr, quote, s32
 
 IPPROTOS = {0: "IPPROTO_IP", 1: "IPPROTO_ICMP", 6: "IPPROTO_TCP", 17: "IPPROTO_UDP", 58: "IPPROTO_ICMPV6",
             255: "IPPROTO_RAW", 132: "IPPROTO_SCTP", 136: "IPPROTO_UDPLITE"}
@@ -174,3 +174,53 @@ class PrctlRet:
         if (t.args[0] & 0xFFFF_FFFF) == 3 and value >= 0:
             return f"{value} ({PR_DUMPABLE.get(value, '?')})"
         return str(value)
+
+
+SOL_SOCKET, SCM_RIGHTS, SCM_CREDENTIALS = 1, 1, 2
+
+
+def cmsgs_text(data: bytes) -> str:
+    """[{cmsg_len=20, cmsg_level=SOL_SOCKET, cmsg_type=SCM_RIGHTS, cmsg_data=[6]}, ...]"""
+    items, pos = [], 0
+    while pos + 16 <= len(data):
+        ln, level, kind = struct.unpack_from("<Qii", data, pos)
+        if ln < 16:
+            break
+        body = data[pos + 16:pos + min(ln, len(data) - pos)]
+        text = f"{{cmsg_len={ln}, cmsg_level={'SOL_SOCKET' if level == SOL_SOCKET else level}"
+        if level == SOL_SOCKET and kind == SCM_RIGHTS:
+            fds = [s32(int.from_bytes(body[i:i + 4], "little")) for i in range(0, len(body) - 3, 4)]
+            text += f", cmsg_type=SCM_RIGHTS, cmsg_data=[{', '.join(map(str, fds))}]}}"
+        elif level == SOL_SOCKET and kind == SCM_CREDENTIALS and len(body) >= 12:
+            pid, uid, gid = struct.unpack_from("<iII", body)
+            text += f", cmsg_type=SCM_CREDENTIALS, cmsg_data={{pid={pid}, uid={uid}, gid={gid}}}}}"
+        else:
+            text += f", cmsg_type={kind:#x}}}"
+        items.append(text)
+        pos += (ln + 7) & ~7
+    return "[" + ", ".join(items) + "]"
+
+
+MSG_FLAGS = Flags(xlat.MSG_FLAGS)
+
+
+class Msghdr(StructPtr):
+    """struct msghdr as strace prints it; recvmsg's (`out`) after the call, with what arrived."""
+
+    size = 56
+
+    def show(self, t, data):
+        name, namelen, iov, iovlen, control, controllen, flags = struct.unpack("<QI4xQQQQi4x", data)
+        if name and namelen:
+            raw_name = t.read(name, min(namelen, 128))
+            name_text = ptr(name) if raw_name is None else sockaddr_text(raw_name)
+        else:
+            name_text = ptr(name)
+        parts = [f"msg_name={name_text}", f"msg_namelen={namelen}",
+                 f"msg_iov={iovec_text(t, iov, iovlen, t.ret if self.out else None)}", f"msg_iovlen={iovlen}"]
+        if control and controllen:
+            raw_control = t.read(control, min(controllen, 4096))
+            parts.append(f"msg_control={ptr(control) if raw_control is None else cmsgs_text(raw_control)}")
+        parts.append(f"msg_controllen={controllen}")
+        parts.append(f"msg_flags={MSG_FLAGS.format(t, flags & 0xFFFF_FFFF)}")
+        return "{" + ", ".join(parts) + "}"

@@ -268,28 +268,31 @@ class Iovec(Ptr):
         self.out = out
 
     def format(self, t, raw):
-        n = t.args[self.count]
         if self.out and t.failed:
             return ptr(raw)
-        if raw == 0:
-            return "NULL"
-        if n > 1024:
-            return ptr(raw)
-        data = t.read(raw, 16 * n)
-        if data is None:
-            return ptr(raw)
-        left = t.ret if self.out else None
-        items = []
-        for i in range(n):
-            if i >= t.strsize:
-                items.append("...")
-                break
-            base, ln = struct.unpack_from("<QQ", data, 16 * i)
-            shown = ln if left is None else max(0, min(ln, left))
-            if left is not None:
-                left -= shown
-            items.append(f"{{iov_base={buf_text(t, base, shown) if base else 'NULL'}, iov_len={ln}}}")
-        return "[" + ", ".join(items) + "]"
+        return iovec_text(t, raw, t.args[self.count], t.ret if self.out else None)
+
+
+def iovec_text(t, raw: int, n: int, left: int | None = None) -> str:
+    """[{iov_base="...", iov_len=N}, ...]; with `left`, only that many bytes have content (a read)."""
+    if raw == 0:
+        return "NULL"
+    if n > 1024:
+        return ptr(raw)
+    data = t.read(raw, 16 * n)
+    if data is None:
+        return ptr(raw)
+    items = []
+    for i in range(n):
+        if i >= t.strsize:
+            items.append("...")
+            break
+        base, ln = struct.unpack_from("<QQ", data, 16 * i)
+        shown = ln if left is None else max(0, min(ln, left))
+        if left is not None:
+            left -= shown
+        items.append(f"{{iov_base={buf_text(t, base, shown) if base else 'NULL'}, iov_len={ln}}}")
+    return "[" + ", ".join(items) + "]"
 
 
 class StrArray(Ptr):

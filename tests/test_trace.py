@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from tests.conftest import HELLO178, LIBCS, ROOT, SAMPLES, need_tool, run_emu, sample
+from tests.conftest import HELLO178, LIBCS, ROOT, SAMPLES, build_static, need_tool, run_emu, sample
 
 # Samples whose traces are compared line by line (the bench_* loops are long on purpose).
 TRACE_SAMPLES = sorted(p.name for p in (SAMPLES / "glibc").iterdir()
@@ -389,3 +389,11 @@ def test_decoders_like_strace(tmp_path):
     work.mkdir()
     a, b = traces(exe, [str(work)], tmp_path=tmp_path)
     assert a == b, diff(a, b)
+
+
+def test_msghdr_like_strace(tmp_path):
+    """sendmsg/recvmsg print the whole msghdr: iovecs, SCM_RIGHTS control data, MSG_TRUNC."""
+    exe = build_static("gcc", ROOT / "tests" / "progs" / "msg_calls.c", tmp_path / "msg_calls")
+    a, b = traces(exe, options=["-e", "trace=sendmsg,recvmsg"], tmp_path=tmp_path)
+    assert a == b, diff(a, b)
+    assert any("cmsg_type=SCM_RIGHTS" in line for line in b) and any("MSG_TRUNC" in line for line in b)
