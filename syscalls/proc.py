@@ -1,11 +1,11 @@
 """Process identity, exit and per-process setup syscalls (arch_prctl, set_tid_address, ...)."""
 
-import ctypes
 import errno
 import os
 
 from syscalls import procfs
 from syscalls.errors import ProcessExit, SyscallError
+from syscalls.fsbase import host, out, put
 
 ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS = 0x1001, 0x1002, 0x1003, 0x1004
 ARCH_GET_CPUID, ARCH_SET_CPUID = 0x1011, 0x1012
@@ -90,17 +90,10 @@ PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE = 1, 2, 3, 
 PR_SET_NAME, PR_GET_NAME, PR_CAPBSET_READ, PR_GET_TIMERSLACK, PR_SET_TIMERSLACK = 15, 16, 23, 30, 29
 PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS = 36, 37, 38, 39
 PR_SET_VMA = 0x53564D41
+SYS_PRCTL = 157
 # Options whose effect belongs to the host process itself (one guest process is one host process).
 HOST_PRCTL = {PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_CAPBSET_READ}
 HOST_PRCTL_OUT = {PR_GET_PDEATHSIG: 4, PR_GET_CHILD_SUBREAPER: 4}  # option -> bytes the kernel writes
-
-
-def _host_prctl(option: int, arg2: int = 0) -> int:
-    libc = ctypes.CDLL(None, use_errno=True)
-    ret = libc.prctl(option, ctypes.c_ulong(arg2), 0, 0, 0)
-    if ret < 0:
-        raise SyscallError(ctypes.get_errno())
-    return ret
 
 
 def prctl(p, option, arg2, arg3, arg4, arg5):
@@ -112,11 +105,11 @@ def prctl(p, option, arg2, arg3, arg4, arg5):
         p.mem.write(arg2, procfs.comm(p)[:15].ljust(16, b"\0"))
         return 0
     if option in HOST_PRCTL:
-        return _host_prctl(option, arg2)
+        return host(SYS_PRCTL, option, arg2, 0, 0, 0)
     if option in HOST_PRCTL_OUT:
-        box = ctypes.create_string_buffer(HOST_PRCTL_OUT[option])
-        _host_prctl(option, ctypes.addressof(box))
-        p.mem.write(arg2, box.raw)
+        box = out(HOST_PRCTL_OUT[option])
+        host(SYS_PRCTL, option, box, 0, 0, 0)
+        put(p, arg2, box)
         return 0
     if option == PR_GET_DUMPABLE:
         return 1
