@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 
 from syscalls import xlat
+from syscalls.errors import GuestFault
 from syscalls.types import Arg, Ptr, buf_text, flags_text, mode_text, ptr, quote, s32
 
 SIGNAMES = xlat.SIGNAL_NAMES
@@ -303,7 +304,7 @@ class StrArray(Ptr):
             return "NULL"
         try:
             ptrs = t.proc.mem.read_ptr_array(raw, 4096)
-        except Exception:  # noqa: BLE001 - a bad guest pointer prints as the pointer
+        except GuestFault:  # a bad guest pointer prints as the pointer
             return ptr(raw)
         items = []
         for i, p in enumerate(ptrs):
@@ -312,7 +313,7 @@ class StrArray(Ptr):
                 break
             try:
                 items.append(quote(t.proc.mem.read_cstr(p, t.strsize + 1), t.strsize))
-            except Exception:  # noqa: BLE001
+            except GuestFault:
                 items.append(ptr(p))
         return "[" + ", ".join(items) + "]"
 
@@ -325,7 +326,7 @@ class EnvArray(Ptr):
             return "NULL"
         try:
             n = len(t.proc.mem.read_ptr_array(raw, 4096))
-        except Exception:  # noqa: BLE001
+        except GuestFault:
             return ptr(raw)
         return f"{raw:#x} /* {n} var{'s' if n != 1 else ''} */"
 
