@@ -178,6 +178,11 @@ class AddressSpace:
         self.vmas: list[Vma] = []  # sorted by start, non-overlapping; never rebound (see _release)
         self._last: Vma | None = None  # the mapping the previous read/write hit (syscall buffers repeat)
         self._starts: list[int] = []  # vmas' start addresses, for bisect without a key function
+        # Bytes of accessible (not PROT_NONE) mappings; on_growth() runs when they first pass
+        # growth_mark, so that Unicorn's TLB can be sized to them (emulator/tlb.py).
+        self.accessible = 0
+        self.growth_mark = 1 << 20
+        self.on_growth = None
         fin = getattr(uc, "_Uc__finalizer", None)
         if fin is not None:
             weakref.finalize(uc, _release, fin, self.vmas)
@@ -364,12 +369,18 @@ class AddressSpace:
         i = bisect.bisect_right(self._starts, vma.start)
         self._starts.insert(i, vma.start)
         self.vmas.insert(i, vma)
+        if vma.prot and not vma.growsdown:
+            self.accessible += vma.end - vma.start
+            if self.accessible > self.growth_mark and self.on_growth is not None:
+                self.on_growth()
 
     def _remove(self, vma: Vma) -> None:
         self._last = None  # its host pages may be about to go: never read through a stale Vma
         i = bisect.bisect_left(self._starts, vma.start)
         del self.vmas[i]
         del self._starts[i]
+        if vma.prot and not vma.growsdown:
+            self.accessible -= vma.end - vma.start
 
     # ----- guest memory access (the argint/argstr of this emulator) -----------
     def check(self, addr: int, size: int, write: bool = False) -> None:

@@ -14,6 +14,7 @@ from emulator import exec as exec_
 from emulator import signals
 from emulator.faultaddr import fault_address
 from emulator.fdtable import FdTable
+from emulator.tlb import TlbSizer
 from syscalls import dispatch
 from syscalls.errors import GuestFault
 
@@ -70,6 +71,10 @@ class Process:
         self.brk_start = self.brk_cur = img.brk
         self.image = img.image
         self.rsp0 = img.rsp
+        self.tlb = TlbSizer(self)
+        self.mem.on_growth = self.tlb.outgrown
+        if self.mem.accessible > self.mem.growth_mark:
+            self.tlb.outgrown()
         self._install_hooks()
         self.cpu.reset_fpu()
         self.cpu["rsp"] = img.rsp
@@ -126,7 +131,9 @@ class Process:
                 self.handle_fault(self.fault)
                 continue
             self.pc = self.cpu["rip"]
-            if not self.stop_requested and self._halted():
+            if self.tlb.due:  # a syscall mapped more memory than the TLB reaches (tlb.py)
+                self.tlb.grow()
+            elif not self.stop_requested and self._halted():
                 continue
             self.stop_requested = False
             self.after_stop()
