@@ -5,6 +5,7 @@ hooks that cost nothing until they fire. A syscall handler may unwind the loop w
 ProcessExit (exit), ImageReplaced (execve committed a new image) or ProcessKilled.
 """
 
+import os
 import signal
 
 from unicorn import UC_HOOK_INTR, UcError
@@ -62,12 +63,15 @@ class Process:
     # ----- images -------------------------------------------------------------
     def load(self, path: str, argv: list[bytes], envp: list[bytes]) -> None:
         """Build and commit an image (the initial load and a successful execve)."""
-        self.commit(exec_.build(path, argv, envp))
+        self.commit(exec_.build(path, argv, envp), path)
 
-    def commit(self, img: "exec_.NewImage") -> None:
+    def commit(self, img: "exec_.NewImage", path: str = "") -> None:
+        """Make img the running image. `path` is the name execve was given: Linux names the task
+        after its last component (/bin/sh -> "sh" even when it links to dash; "exe" for
+        /proc/self/exe), not after the file it found."""
         self.uc, self.cpu, self.mem = img.uc, img.cpu, img.mem
         self.exe, self.argv = img.exe, img.argv
-        self.comm = None  # prctl(PR_SET_NAME); execve resets it to the program's name
+        self.comm = os.path.basename(os.fsencode(path))[:15] or None  # prctl(PR_SET_NAME) changes it
         self.brk_start = self.brk_cur = img.brk
         self.image = img.image
         self.rsp0 = img.rsp

@@ -92,6 +92,10 @@ class SignalState:
         self.wanted: set[int] = set()  # rt_sigtimedwait is waiting for these
         self.restart_nr = 0
         self.rfd = self.kick_r = self.kick_w = -1
+        # SIGCHLD's siginfo is read from the zombie (waitid WNOWAIT) when the host handler runs; a
+        # guest wait4 that reaped the child first leaves its siginfo here instead (child_reaped).
+        self.sigchld_told: set[int] = set()
+        self.reaped: list[dict] = []
         self._inherit_host()
 
     # ----- state ---------------------------------------------------------------
@@ -424,9 +428,29 @@ class SignalState:
             if res is not None:
                 info.update(si_code=res.si_code, si_pid=res.si_pid, si_uid=res.si_uid,
                             si_status=res.si_status, si_utime=0, si_stime=0)
+                self.sigchld_told.add(res.si_pid)
+            elif self.reaped:
+                info.update(self.reaped.pop(0))
         elif signo == S.SIGPIPE:
             info.update(si_code=SI_USER, si_pid=os.getpid(), si_uid=os.getuid())
         return info
+
+    def child_reaped(self, pid: int, status: int) -> None:
+        """A guest wait reaped `pid`: keep its SIGCHLD siginfo if the signal has not been seen yet."""
+        if pid in self.sigchld_told:
+            self.sigchld_told.discard(pid)
+        elif os.WIFEXITED(status) or os.WIFSIGNALED(status):
+            if os.WIFEXITED(status):
+                code, value = CLD_EXITED, os.WEXITSTATUS(status)
+            else:
+                code, value = (CLD_DUMPED if os.WCOREDUMP(status) else CLD_KILLED), os.WTERMSIG(status)
+            info = dict(si_code=code, si_pid=pid, si_uid=os.getuid(), si_status=value, si_utime=0, si_stime=0)
+            pending = self.pending.get(S.SIGCHLD)
+            if pending is not None and not pending.get("si_pid"):  # it came while the wait reaped
+                pending.update(info)
+                return
+            self.reaped.append(info)
+            del self.reaped[:-8]  # signals that never come (SIGCHLD ignored, blocked...) must not pile up
 
     def _on_host_signal(self, signo, _frame) -> None:
         """Python-level host handler (main thread, between bytecodes)."""

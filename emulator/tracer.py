@@ -260,6 +260,12 @@ class Tracer:
         if nr in FORK_NRS and os.getpid() != self.pid:
             self.forked_child(proc)
             return
+        self.print_exit(call)
+        if nr in FORK_NRS and 0 < call.ret < 1 << 63 and self.shared is not None:
+            self.attached()  # counted even when -e trace= hides the fork itself
+
+    def print_exit(self, call) -> None:
+        nr = call.nr
         state = call.pc
         if state is None:
             return
@@ -283,8 +289,6 @@ class Tracer:
         if self.opts.durations:
             rtext += f" <{time.time() - then:.6f}>"
         self.finish(call, parts, head_n, rtext)
-        if nr in FORK_NRS and ret > 0 and self.shared is not None:
-            self.attached()
 
     def attached(self) -> None:
         """A child now runs traced (strace counts it once the fork returns in the parent)."""

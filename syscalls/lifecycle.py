@@ -152,6 +152,8 @@ def _strings(p, addr: int) -> list[bytes]:
 def do_execve(p, path: str, argv_ptr: int, envp_ptr: int):
     """Build first, commit only when nothing failed: on error the old image keeps running."""
     argv, envp = _strings(p, argv_ptr), _strings(p, envp_ptr)
+    # The task's new name; execveat(AT_EMPTY_PATH) names it after the file itself (Linux 6.12+).
+    name = "" if path.startswith("/proc/self/fd/") else path
     if path in ("/proc/self/exe", "/proc/thread-self/exe", f"/proc/{os.getpid()}/exe"):
         path = p.exe  # the host's link names the Python interpreter; the guest means itself
     try:
@@ -168,7 +170,7 @@ def do_execve(p, path: str, argv_ptr: int, envp_ptr: int):
     _close_vfork_fd(p)  # wakes a vfork parent
     p.clear_child_tid = 0
     p.robust_list = 0
-    p.commit(img)
+    p.commit(img, name)
     p.on_exec()
     raise ImageReplaced()
 
@@ -221,6 +223,9 @@ def wait4(p, pid, wstatus, options, rusage):
     got, status, ru = blocking(p, os.wait4, pid, options)
     if got == 0:
         return 0
+    sig = getattr(p, "sig", None)
+    if sig is not None:
+        sig.child_reaped(got, status)
     if wstatus:
         p.mem.write(wstatus, struct.pack("<i", status))
     if rusage:
