@@ -19,6 +19,7 @@ import struct
 import sys
 
 from emulator import exec as exec_
+from syscalls import procfs
 from syscalls.errors import ExecError, ProcessKilled, SyscallError
 from syscalls.types import AT_FDCWD
 
@@ -154,8 +155,7 @@ def do_execve(p, path: str, argv_ptr: int, envp_ptr: int):
     argv, envp = _strings(p, argv_ptr), _strings(p, envp_ptr)
     # The task's new name; execveat(AT_EMPTY_PATH) names it after the file itself (Linux 6.12+).
     name = "" if path.startswith("/proc/self/fd/") else path
-    if path in ("/proc/self/exe", "/proc/thread-self/exe", f"/proc/{os.getpid()}/exe"):
-        path = p.exe  # the host's link names the Python interpreter; the guest means itself
+    path = os.fsdecode(procfs.exec_path(p, os.fsencode(path)))  # /proc/self/exe: the guest itself
     try:
         img = exec_.build(path, argv, envp)
     except ExecError as exc:

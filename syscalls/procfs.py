@@ -61,6 +61,21 @@ def host_path(p, path: bytes, follow: bool = True) -> bytes:
     return path
 
 
+def exec_path(p, path: bytes) -> bytes:
+    """What execve runs for path: path itself, unless it is /proc/self/exe or a chain of symlinks
+    that ends there, which means the guest's program (the host's link names Python)."""
+    link = path
+    for _ in range(40):  # MAXSYMLINKS
+        if own_entry(link) == b"exe":
+            return os.fsencode(p.exe)
+        try:
+            target = os.readlink(link)
+        except OSError:
+            return path
+        link = target if target.startswith(b"/") else os.path.join(os.path.dirname(link), target)
+    return path
+
+
 def readlink_virtual(p, path: bytes) -> bytes | None:
     return os.fsencode(p.exe) if own_entry(path) == b"exe" else None
 

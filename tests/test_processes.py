@@ -181,3 +181,14 @@ def test_sendmsg_recvmsg_match_native(tmp_path, cc):
     native = run_native([exe])
     assert b"got a descriptor: yes" in native.stdout
     assert_same(native, run_emu([exe]), stderr=True)
+
+
+@pytest.mark.parametrize("cc", ["gcc", "musl-gcc"])
+def test_child_siginfo_and_task_names(tmp_path, cc):
+    """SIGCHLD's siginfo names the child even when waitpid reaped it before the handler ran;
+    execve names the task after the path it was given (/proc/self/exe -> "exe", a symlink's name)."""
+    exe = build_static(cc, PROGS / "child_info.c", tmp_path / "child_info")
+    native, emu = run_native([exe], cwd=tmp_path), run_emu([exe], cwd=tmp_path)
+    assert_same(native, emu)
+    assert b"round 2: si_code=2 si_status=15 si_pid_is_child=1" in emu.stdout
+    assert b"comm=exe\n" in emu.stdout and b"comm=child-info-link\n" in emu.stdout

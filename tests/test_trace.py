@@ -397,3 +397,15 @@ def test_msghdr_like_strace(tmp_path):
     a, b = traces(exe, options=["-e", "trace=sendmsg,recvmsg"], tmp_path=tmp_path)
     assert a == b, diff(a, b)
     assert any("cmsg_type=SCM_RIGHTS" in line for line in b) and any("MSG_TRUNC" in line for line in b)
+
+
+def test_follow_prefix_counts_filtered_forks():
+    """-f on stderr: strace prefixes [pid N] while several processes are traced, even when
+    -e trace= hides the forks that made them."""
+    argv = [need_tool("busybox"), "sh", "-c", "cat /proc/self/comm | head -1"]
+    head_line = re.compile(r'^\[pid +\d+\] prctl\(PR_SET_NAME, "head"\) += 0$', re.M)
+    native = subprocess.run(["strace", "-f", "-e", "trace=prctl", *argv], capture_output=True, timeout=60)
+    emu = run_emu(argv, command="trace", options=["-f", "-e", "trace=prctl"])
+    assert head_line.search(native.stderr.decode()), native.stderr.decode()
+    assert head_line.search(emu.stderr.decode()), emu.stderr.decode()
+    assert emu.stdout == native.stdout == b"cat\n"
