@@ -4,8 +4,9 @@
 The stub speaks the all-stop subset gdb needs for one process and one thread: registers
 (an amd64-linux target description with x87, SSE, orig_rax, fs_base/gs_base), memory
 (writes reach read-only text, as ptrace allows), s/c/vCont, Z0/Z1 breakpoints, Z2 write
-watchpoints, qXfer exec-file/auxv/features, and reverse execution: bs and bc, with
-`replaylog:begin` when history runs out.
+watchpoints, qXfer exec-file/auxv/features/siginfo, vFile host I/O over the guest's own /proc
+view (emulator/gdbfiles.py: `info proc mappings`), multiprocess thread ids, and reverse
+execution: bs and bc, with `replaylog:begin` when history runs out.
 """
 
 import os
@@ -17,6 +18,8 @@ import threading
 
 from emulator import loader
 from emulator.debugger import Debugger, StopEvent
+from emulator.gdbfiles import HostIO
+from emulator.sigframe import pack_siginfo
 from syscalls.errors import GuestFault, ProcessExit, ProcessKilled
 
 # (name, bytes) in the order of the description below: the `g` packet layout.
@@ -26,6 +29,8 @@ REGS = ([(n, 8) for n in ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp"
         + [(f"st{i}", 10) for i in range(8)]
         + [(n, 4) for n in ("fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop")]
         + [(f"xmm{i}", 16) for i in range(16)] + [("mxcsr", 4), ("orig_rax", 8), ("fs_base", 8), ("gs_base", 8)])
+
+SI_KERNEL, TRAP_TRACE, TRAP_HWBKPT = 0x80, 2, 4  # si_code of a SIGTRAP: int3, single-step, watchpoint
 
 # Linux signal numbers -> gdb's own (GDB_SIGNAL_*) numbering used on the wire.
 GDB_SIGNAL = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 10, 8: 8, 9: 9, 10: 30, 11: 11, 12: 31, 13: 13, 14: 14,
@@ -117,6 +122,8 @@ class GdbStub:
         self.buf = b""
         self.tid = os.getpid()
         self.swbreak = False
+        self.multiprocess = False
+        self.files = HostIO(dbg.proc)
         self.last: StopEvent = StopEvent("signal", signo=5, addr=dbg.pc)
         dbg.on_fork_child = self._close_in_child
 
@@ -183,16 +190,17 @@ class GdbStub:
 
     def stop_reply(self, ev: StopEvent) -> str:
         self.last = ev
+        process = f";process:{self.tid:x}" if self.multiprocess else ""
         if ev.reason == "exited":
-            return f"W{ev.exit_status & 0xFF:02x}"
+            return f"W{ev.exit_status & 0xFF:02x}{process}"
         if ev.reason == "killed":
-            return f"X{GDB_SIGNAL.get(ev.signo, ev.signo):02x}"
+            return f"X{GDB_SIGNAL.get(ev.signo, ev.signo):02x}{process}"
         sig = GDB_SIGNAL.get(ev.signo, ev.signo) if ev.reason == "signal" else 5
         d = self.dbg
         parts = [f"T{sig:02x}"]
         for regno, name in ((6, "rbp"), (7, "rsp"), (16, "rip")):
             parts.append(f"{regno:02x}:{d.read_register(name).to_bytes(8, 'little').hex()};")
-        parts.append(f"thread:{self.tid:x};")
+        parts.append(f"thread:{self.thread_id()};")
         if ev.reason == "watchpoint":
             parts.append(f"watch:{ev.watch_addr:x};")
         elif ev.reason == "breakpoint" and self.swbreak:
@@ -200,6 +208,26 @@ class GdbStub:
         elif ev.reason == "start-of-history":
             parts.append("replaylog:begin;")
         return "".join(parts)
+
+    def thread_id(self) -> str:
+        """The one thread, as p<pid>.<tid> once gdb speaks the multiprocess extensions (gdb
+        then knows the pid: `info proc` reads /proc/<pid>/... through vFile)."""
+        return f"p{self.tid:x}.{self.tid:x}" if self.multiprocess else f"{self.tid:x}"
+
+    def siginfo(self) -> dict:
+        """What PTRACE_GETSIGINFO would say about the last stop ($_siginfo in gdb)."""
+        ev = self.last
+        if ev.reason == "breakpoint":
+            return {"si_signo": 5, "si_code": SI_KERNEL, "si_addr": 0}
+        if ev.reason == "watchpoint":
+            return {"si_signo": 5, "si_code": TRAP_HWBKPT, "si_addr": ev.addr}  # Linux: the pc, as for steps
+        if ev.reason == "signal" and ev.signo != 5:
+            fault = self.dbg.pending_fault
+            if fault is not None and fault.signo == ev.signo:
+                return fault.siginfo()
+            pending = self.dbg.proc.sig.pending.get(ev.signo) if hasattr(self.dbg.proc, "sig") else None
+            return dict(pending or {"si_signo": ev.signo, "si_code": SI_KERNEL})
+        return {"si_signo": 5, "si_code": TRAP_TRACE, "si_addr": self.dbg.pc}
 
     def _regs_hex(self) -> str:
         d = self.dbg
@@ -269,8 +297,10 @@ class GdbStub:
         cmd = pkt.decode("latin-1")
         if cmd.startswith("qSupported"):
             self.swbreak = "swbreak+" in cmd
+            self.multiprocess = "multiprocess+" in cmd
             return ("PacketSize=47ff;qXfer:features:read+;qXfer:exec-file:read+;qXfer:auxv:read+;"
-                    "ReverseStep+;ReverseContinue+;swbreak+;QStartNoAckMode+;vContSupported+")
+                    "qXfer:siginfo:read+;ReverseStep+;ReverseContinue+;swbreak+;QStartNoAckMode+;"
+                    "vContSupported+" + (";multiprocess+" if self.multiprocess else ""))
         if cmd == "QStartNoAckMode":
             self.send("OK")
             self.ack = False
@@ -281,16 +311,21 @@ class GdbStub:
             return self._xfer(os.fsencode(d.proc.exe), cmd.split(":")[4])
         if cmd.startswith("qXfer:auxv:read::"):
             return self._xfer(loader.auxv_bytes(d.proc.mem, d.proc.rsp0), cmd.split(":")[4])
+        if cmd.startswith("qXfer:siginfo:read::"):
+            return self._xfer(pack_siginfo(self.siginfo()), cmd.split(":")[4])
         if cmd.startswith("qXfer:"):
             return "E00"
+        if pkt.startswith(b"vFile:"):
+            reply = self.files.handle(pkt[6:])
+            return reply if isinstance(reply, str) else reply[0].encode() + escape(reply[1])
         if cmd == "?":
             return self.stop_reply(self.last if self.last.reason != "step" else StopEvent("signal", signo=5))
         if cmd == "qAttached" or cmd.startswith("qAttached:"):
             return "0"
         if cmd == "qC":
-            return f"QC{self.tid:x}"
+            return f"QC{self.thread_id()}"
         if cmd == "qfThreadInfo":
-            return f"m{self.tid:x}"
+            return f"m{self.thread_id()}"
         if cmd == "qsThreadInfo":
             return "l"
         if cmd.startswith("qSymbol") or cmd[:1] in ("H", "T"):

@@ -289,3 +289,28 @@ def test_cont_and_single_steps_count_alike():
         b.stepi()
         hits += b.pc == earn
     assert a.icount == b.icount and a.registers() == b.registers()
+
+
+def test_info_proc_and_siginfo_like_native_gdb(tmp_path):
+    """gdb's vFile host I/O and multiprocess ids: `info proc mappings` lists the guest's map (the
+    program's own lines match a native gdb session exactly), and $_siginfo says what ptrace would."""
+    prog = sample("glibc", "scanner_target")
+    cmds = ["break spend", "continue", "p $_siginfo.si_signo", "p $_siginfo.si_code",
+            "info proc", "info proc mappings", "delete", "watch gold", "continue", "p $_siginfo.si_code",
+            "p $_siginfo._sifields._sigfault.si_addr == $pc", "stepi", "p $_siginfo.si_code",
+            "p $_siginfo._sifields._sigfault.si_addr == $pc"]
+    text, _, _, _ = gdb_session(prog, cmds + ["kill"])
+    native = subprocess.run([need_tool("gdb"), "-batch", "-nx", "-ex", "set confirm off", str(prog),
+                             *[x for c in ["break spend", "run", *cmds[2:], "kill"] for x in ("-ex", c)]],
+                            capture_output=True, text=True, timeout=90).stdout
+
+    def values(out):
+        return [line.split(" = ", 1)[1] for line in out.splitlines() if line.startswith("$")]
+
+    def own_lines(out):
+        return [line.split() for line in out.splitlines() if line.rstrip().endswith(str(prog))]
+
+    assert values(text) == values(native) == ["5", "128", "4", "1", "2", "1"], (text, native)
+    assert own_lines(text) == own_lines(native) and len(own_lines(text)) >= 4, text
+    assert f"exe = '{prog}'" in text and f"cmdline = '{prog}'" in text
+    assert "[heap]" in text and "[stack]" in text
