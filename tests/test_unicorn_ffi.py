@@ -201,3 +201,17 @@ def test_engine_with_hooks_closes_once_dropped():
         assert closed == ["closed"]
     finally:
         gc.enable()
+
+
+def test_emu_stop_from_another_thread_ends_a_busy_guest(machine):
+    """signals.py's watcher thread relies on it: the GIL is released while the CPU runs."""
+    import threading
+    import time
+
+    uc, _ = machine
+    uc.mem_write(BASE, b"\xeb\xfe")  # jmp $
+    threading.Timer(0.1, uc.emu_stop).start()
+    t0 = time.monotonic()
+    uc.emu_start(BASE, BASE + 0x100, timeout=10_000_000)  # microseconds: a safety net only
+    assert time.monotonic() - t0 < 5
+    assert uc.reg_read(X.UC_X86_REG_RIP) == BASE
