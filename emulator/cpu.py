@@ -1,23 +1,20 @@
 """Fast register access for the syscall path.
 
-The Unicorn binding's reg_read costs about 4 us per register; a syscall needs seven.
-Reading them with one raw uc_reg_read_batch call through ctypes is ~10x cheaper, which is
-what makes 200k+ syscalls/s possible. Everything else may use the binding as usual.
+A general reg_read costs about 1 us per register; a syscall needs seven. Reading them with one
+raw uc_reg_read_batch call is several times cheaper, which is what makes 200k+ syscalls/s
+possible. Everything else may use Uc.reg_read/reg_write as usual.
 """
 
 import ctypes
 import struct
 
-from unicorn import UC_ERR_OK, UC_HOOK_INSN, Uc, UcError
-from unicorn import x86_const as X
-from unicorn.unicorn_py3.unicorn import uclib
+from emulator.unicorn_ffi import Uc, lib
+from emulator.unicorn_ffi import x86_const as X
 
 # The syscall ABI: rax holds the number; rdi, rsi, rdx, r10, r8, r9 the arguments.
 SYSCALL_REGS = (X.UC_X86_REG_RAX, X.UC_X86_REG_RDI, X.UC_X86_REG_RSI, X.UC_X86_REG_RDX,
                 X.UC_X86_REG_R10, X.UC_X86_REG_R8, X.UC_X86_REG_R9)
 
-_SYSCALL_CFUNC = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p)
-_RAW = ctypes.CDLL(uclib._name)  # the same library, without the binding's prototypes
 _RAX = X.UC_X86_REG_RAX
 _unpack7 = struct.Struct("<7Q").unpack_from
 
@@ -35,7 +32,6 @@ class Cpu:
 
     def __init__(self, uc: Uc):
         self.uc = uc
-        self._handle = uc._uch
         n = len(SYSCALL_REGS)
         self._ids = (ctypes.c_int * n)(*SYSCALL_REGS)
         self._vals = (ctypes.c_uint64 * n)()
@@ -43,42 +39,23 @@ class Cpu:
         self._ptrs = (ctypes.c_void_p * n)(*[base + 8 * i for i in range(n)])
         self._rax = ctypes.c_uint64(0)
         self._rax_ref = ctypes.byref(self._rax)
-        self._raw_handle = ctypes.c_void_p(self._handle.value)
+        self._handle = uc.handle
         # Prototype-free entry points: ctypes' per-call argument conversion costs more than the call.
-        self._read_batch = _RAW.uc_reg_read_batch
-        self._write = _RAW.uc_reg_write
+        self._read_batch = lib.uc_reg_read_batch
+        self._write = lib.uc_reg_write
 
     def syscall_regs(self) -> tuple[int, ...]:
         """(nr, a0, a1, a2, a3, a4, a5) as unsigned 64-bit values."""
-        self._read_batch(self._raw_handle, self._ids, self._ptrs, 7)
+        self._read_batch(self._handle, self._ids, self._ptrs, 7)
         return _unpack7(self._vals)
 
     def on_syscall(self, fn, arg) -> None:
-        """Call fn(arg) at every `syscall` instruction, through a raw ctypes callback.
-
-        The binding's hook_add wraps a callback in three Python frames; this keeps only the
-        one that matters. Exceptions are handed back to emu_start exactly as the binding does.
-        """
-        uc = self.uc
-
-        def callback(_handle, _user_data):
-            try:
-                fn(arg)
-            except BaseException as exc:  # re-raised by Uc.emu_start, as the binding's own hooks do
-                if uc._hook_exception is None:
-                    uc._hook_exception = exc
-                uc.emu_stop()
-
-        self._syscall_cb = _SYSCALL_CFUNC(callback)  # keep it alive as long as the CPU
-        handle = ctypes.c_size_t()
-        status = uclib.uc_hook_add(self._handle, ctypes.byref(handle), UC_HOOK_INSN, self._syscall_cb,
-                                   None, ctypes.c_uint64(1), ctypes.c_uint64(0), ctypes.c_int(X.UC_X86_INS_SYSCALL))
-        if status != UC_ERR_OK:
-            raise UcError(status)
+        """Call fn(arg) at every `syscall` instruction; exceptions come out of emu_start."""
+        self.uc.hook_syscall(fn, arg)
 
     def set_rax(self, value: int) -> None:
         self._rax.value = value & 0xFFFF_FFFF_FFFF_FFFF
-        self._write(self._raw_handle, _RAX, self._rax_ref)
+        self._write(self._handle, _RAX, self._rax_ref)
 
     def __getitem__(self, name: str) -> int:
         return self.uc.reg_read(REG_IDS[name])

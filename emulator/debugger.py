@@ -36,15 +36,15 @@ import signal
 import sys
 
 import capstone
-from unicorn import UC_ERR_INSN_INVALID, UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_WRITE, UcError
-from unicorn import x86_const as X
-from unicorn.unicorn_py3.unicorn import uclib
 
 from emulator import exec as exec_
 from emulator import history, replay
 from emulator.cpu import REG_IDS
 from emulator.history import REASONS, History, StopEvent  # noqa: F401 - StopEvent is part of this API
 from emulator.process import ILL_ILLOPN, MEMORY_ERRORS, SI_KERNEL, UNTIL_NEVER, Fault, ImageReplaced
+from emulator.unicorn_ffi import UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_WRITE, UcError, lib
+from emulator.unicorn_ffi import unicorn_const as UC
+from emulator.unicorn_ffi import x86_const as X
 from syscalls import dispatch
 from syscalls.errors import ProcessExit, ProcessKilled
 
@@ -102,10 +102,10 @@ class Debugger(History):
         proc = self.proc
         uc = proc.uc
         self._uc = uc
-        self._uc_handle = ctypes.c_void_p(uc._uch.value)
+        self._uc_handle = uc.handle
         self._rip_buf = ctypes.c_uint64()
         self._rip_ref = ctypes.byref(self._rip_buf)
-        self._read_reg = uclib.uc_reg_read
+        self._read_reg = lib.uc_reg_read
         self._block_hook = uc.hook_add(UC_HOOK_BLOCK, self._on_block, None, 1, 0)
         for addr, bp in self.breakpoints.items():
             bp[0] = uc.hook_add(UC_HOOK_CODE, self._on_bp, None, addr, addr)
@@ -303,7 +303,7 @@ class Debugger(History):
             if proc.fault is None and exc.errno in MEMORY_ERRORS:
                 proc.classify_memory_fault(exc.errno)
             if proc.fault is None:  # as Process.handle_cpu_error classifies it
-                ill = exc.errno == UC_ERR_INSN_INVALID
+                ill = exc.errno == UC.UC_ERR_INSN_INVALID
                 proc.fault = Fault(signal.SIGILL if ill else signal.SIGSEGV, ILL_ILLOPN if ill else SI_KERNEL,
                                    proc.cpu["rip"] if ill else 0)
             rip = proc.cpu["rip"]

@@ -9,12 +9,10 @@ import os
 import stat
 from dataclasses import dataclass
 
-from unicorn import UC_ARCH_X86, UC_MODE_64, Uc
-from unicorn.unicorn_const import UC_TLB_CPU, UC_TLB_VIRTUAL
-
 from emulator import loader
 from emulator.cpu import Cpu
 from emulator.memory import AddressSpace
+from emulator.unicorn_ffi import UC, Uc
 from syscalls.errors import ExecError
 
 BINPRM_BUF_SIZE = 256  # Linux reads this much of a #! line
@@ -72,12 +70,12 @@ def parse_shebang(data: bytes) -> tuple[bytes, bytes | None] | None:
 
 # Unicorn's TLB mode: "virtual" skips the emulated page-table walk (there is no guest
 # kernel), which `make bench` measures against "cpu", the default. ELFEMU_TLB overrides.
-TLB_MODES = {"cpu": UC_TLB_CPU, "virtual": UC_TLB_VIRTUAL}
+TLB_MODES = {"cpu": UC.UC_TLB_CPU, "virtual": UC.UC_TLB_VIRTUAL}
 DEFAULT_TLB = "virtual"
 
 
 def new_uc() -> Uc:
-    uc = Uc(UC_ARCH_X86, UC_MODE_64)
+    uc = Uc()
     uc.ctl_set_tlb_mode(TLB_MODES[os.environ.get("ELFEMU_TLB", DEFAULT_TLB)])
     return uc
 
@@ -115,10 +113,9 @@ def build(path: str, argv: list[bytes], envp: list[bytes], depth: int = 0) -> Ne
 
 
 def retire(uc: Uc) -> None:
-    """Free a replaced image now: drop the hook closures and the saved exception that tie
-    the old Unicorn into reference cycles, so its memory goes without waiting for the GC."""
-    uc._hook_exception = None
-    uc._callbacks.clear()
+    """Free a replaced image now: drop the hook closures that tie the old Unicorn into
+    reference cycles, so its memory goes without waiting for the GC."""
+    uc.drop_hooks()
 
 
 def _with_path(plan: loader.LoadPlan, path: str) -> loader.LoadPlan:

@@ -7,7 +7,7 @@ module decodes the instruction at RIP with Capstone and computes its memory oper
 effective addresses from the registers, as the CPU did.
 """
 
-from unicorn import x86_const as X
+from emulator.unicorn_ffi import x86_const as X
 
 # Instructions whose memory access is implicit (no memory operand in Capstone's view).
 STACK_PUSH = {"push", "call", "pushfq", "pushf", "enter"}

@@ -20,12 +20,9 @@ import errno
 import mmap as _mmap
 import os
 import struct
-import weakref
 from dataclasses import dataclass, replace
 
-from unicorn import UcError
-from unicorn.unicorn_const import UC_PROT_EXEC, UC_PROT_NONE, UC_PROT_READ, UC_PROT_WRITE
-
+from emulator.unicorn_ffi import UC, UcError
 from syscalls.errors import GuestFault
 
 PAGE = 0x1000
@@ -100,13 +97,13 @@ def page_up(x: int) -> int:
 
 def uc_prot(prot: int) -> int:
     """Linux PROT_* to Unicorn's; x86 has no write-only pages, so W implies R as on real hardware."""
-    p = UC_PROT_NONE
+    p = UC.UC_PROT_NONE
     if prot & (PROT_READ | PROT_WRITE | PROT_EXEC):
-        p |= UC_PROT_READ
+        p |= UC.UC_PROT_READ
     if prot & PROT_WRITE:
-        p |= UC_PROT_WRITE
+        p |= UC.UC_PROT_WRITE
     if prot & PROT_EXEC:
-        p |= UC_PROT_EXEC
+        p |= UC.UC_PROT_EXEC
     return p
 
 
@@ -158,9 +155,9 @@ class Vma:
         return f"{head:<72} {self.name}".rstrip() + "\n" if self.name else head + " \n"
 
 
-def _release(uc_finalizer, vmas: list) -> None:
-    """When a Unicorn instance dies (execve replaced it), free the host pages behind it."""
-    uc_finalizer()  # close Unicorn first: it must not outlive the pages it points at
+def _release(vmas: list) -> None:
+    """When a Unicorn instance is closed (execve replaced it), free the host pages behind it.
+    Only then: Unicorn must not outlive the pages it points at."""
     for v in vmas:
         host_munmap(v.host, v.end - v.start)
     vmas.clear()
@@ -183,9 +180,7 @@ class AddressSpace:
         self.accessible = 0
         self.growth_mark = 1 << 20
         self.on_growth = None
-        fin = getattr(uc, "_Uc__finalizer", None)
-        if fin is not None:
-            weakref.finalize(uc, _release, fin, self.vmas)
+        uc.after_close(_release, self.vmas)
 
     # ----- the map -----------------------------------------------------------
     def find(self, addr: int) -> Vma | None:
@@ -223,7 +218,7 @@ class AddressSpace:
         if prot & PROT_WRITE and not info.get("shared"):
             info.setdefault("account", True)
         try:
-            self.uc.mem_map_ptr(start, size, UC_PROT_NONE if info.get("sigbus") else uc_prot(prot), host)
+            self.uc.mem_map_ptr(start, size, UC.UC_PROT_NONE if info.get("sigbus") else uc_prot(prot), host)
         except UcError:
             host_munmap(host, size)
             raise OSError(errno.ENOMEM, "cannot map guest memory") from None
@@ -276,7 +271,7 @@ class AddressSpace:
             return False
         for v in self._overlapping(start, end):
             lo, hi = max(v.start, start), min(v.end, end)
-            self.uc.mem_protect(lo, hi - lo, UC_PROT_NONE if v.sigbus else uc_prot(prot))
+            self.uc.mem_protect(lo, hi - lo, UC.UC_PROT_NONE if v.sigbus else uc_prot(prot))
             self._remove(v)
             if v.start < lo:
                 self._insert(v.piece(v.start, lo))
@@ -306,7 +301,7 @@ class AddressSpace:
         self._remove(v)
         self.unmap(start, new_len)  # MREMAP_FIXED replaces whatever was at the target
         nv = replace(v, start=start, end=start + new_len, host=host)
-        self.uc.mem_map_ptr(start, new_len, UC_PROT_NONE if v.sigbus else uc_prot(v.prot), host)
+        self.uc.mem_map_ptr(start, new_len, UC.UC_PROT_NONE if v.sigbus else uc_prot(v.prot), host)
         self._insert(nv)
         return nv
 

@@ -8,14 +8,13 @@ ProcessExit (exit), ImageReplaced (execve committed a new image) or ProcessKille
 import os
 import signal
 
-from unicorn import UC_HOOK_INTR, UcError
-from unicorn import unicorn_const as UC
-
 from emulator import exec as exec_
 from emulator import signals
 from emulator.faultaddr import fault_address
 from emulator.fdtable import FdTable
 from emulator.tlb import TlbSizer
+from emulator.unicorn_ffi import UC_HOOK_INTR, UcError
+from emulator.unicorn_ffi import unicorn_const as UC
 from syscalls import dispatch
 from syscalls.errors import GuestFault
 

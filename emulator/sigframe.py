@@ -8,7 +8,7 @@ rt_sigreturn restores every register from it, so it must be exactly what Linux b
 
 import struct
 
-from unicorn import x86_const as X
+from emulator.unicorn_ffi import x86_const as X
 
 # struct rt_sigframe { char *pretcode; struct ucontext uc; struct siginfo info; }
 UC_OFF = 8

@@ -21,7 +21,6 @@ FIRST_ENTRIES = 1 << 8  # CPU_TLB_DYN_DEFAULT_BITS
 MAX_ENTRIES = 1 << 15  # 128 MiB of pages; a full flush then clears 1 MiB of table
 HUGE = 2 << 20
 MADV_HUGEPAGE = 14
-UC_CTL_TLB_FLUSH, UC_CTL_IO_WRITE = 11, 1
 
 # touch: mov al, [rdi]; add rdi, 0x1000; dec rcx; jnz touch; hlt   (stops at the hlt: `until`)
 TOUCH_PAGES = bytes.fromhex("8a07 4881c700100000 48ffc9 75f2 f4")
@@ -76,12 +75,12 @@ class TlbSizer:
             uc.mem_map_ptr(base + PAGE, data_len, 1, aligned)  # UC_PROT_READ
             uc.mem_write(base, TOUCH_PAGES)
             while self.entries < want and self._touch(uc, base, self.entries):
-                uc.ctl(UC_CTL_TLB_FLUSH, UC_CTL_IO_WRITE)
+                uc.ctl_flush_tlb()
                 self.entries *= 2
         finally:
             uc.mem_unmap(base, PAGE + data_len)
             uc.ctl_remove_cache(base, base + PAGE)
-            uc.ctl(UC_CTL_TLB_FLUSH, UC_CTL_IO_WRITE)  # no scratch page may stay translated
+            uc.ctl_flush_tlb()  # no scratch page may stay translated
             uc.context_restore(saved)
             host_munmap(code_host, PAGE)
             host_munmap(data_host, data_len + HUGE)

@@ -7,7 +7,8 @@ at full speed. Lines go to the tracer's output, interleaved with the system call
 from __future__ import annotations
 
 from capstone import CS_ARCH_X86, CS_MODE_64, Cs
-from unicorn import UC_HOOK_CODE
+
+from emulator.unicorn_ffi import UC_HOOK_CODE
 
 
 class InsnRangeError(Exception):

@@ -45,10 +45,9 @@ def test_probe_matches_native(probes, libc, tmp_path):
 
 
 def _aspace():
-    from unicorn import UC_ARCH_X86, UC_MODE_64, Uc
-
     from emulator.memory import AddressSpace
-    return AddressSpace(Uc(UC_ARCH_X86, UC_MODE_64))
+    from emulator.unicorn_ffi import Uc
+    return AddressSpace(Uc())
 
 
 def test_maps_merges_adjacent_compatible():
@@ -82,9 +81,9 @@ def test_pieces_keep_contents_and_file_offsets():
 
 
 RSS_SCRIPT = r"""
-from unicorn import Uc, UC_ARCH_X86, UC_MODE_64
+from emulator.unicorn_ffi import Uc
 from emulator.memory import AddressSpace, PROT_READ, PROT_WRITE
-mem = AddressSpace(Uc(UC_ARCH_X86, UC_MODE_64))
+mem = AddressSpace(Uc())
 base = 0x7F00_0000_0000
 mem.map(base, 8 << 30, PROT_READ | PROT_WRITE)
 for i in range(4):
