@@ -2,7 +2,7 @@
 
 Nothing here costs time unless a person is debugging. Stepping is `emu_start(count=1)`;
 continuing (and `stepi N`) is one counted emu_start with code hooks limited to the breakpoint
-addresses, a write hook limited to the watched ranges, and a block hook that keeps the
+addresses, memory hooks limited to the watched ranges, and a block hook that keeps the
 instruction count exact (about 1-3 M instructions/s instead of the run path's hundreds).
 Reverse execution (history.py) restores the nearest periodic snapshot (replay.py) and
 re-executes forwards to the wanted instruction count, replaying the recorded results of
@@ -17,7 +17,8 @@ API (the stepper and gdbstub code against this):
     ev = dbg.reverse_cont()              # back to the previous breakpoint/watchpoint hit
     dbg.goto(icount)                     # move to any instruction count in the recorded past
     dbg.add_breakpoint(addr, temporary=False); dbg.remove_breakpoint(addr)
-    dbg.add_watchpoint(addr, length); dbg.remove_watchpoint(addr, length)   # write watchpoints
+    dbg.add_watchpoint(addr, length, kind="write"); dbg.remove_watchpoint(addr, length, kind)
+                                         # kind: "write", "read" or "access" (gdb's watch/rwatch/awatch)
     dbg.read_register("rax"); dbg.write_register("xmm0", v); dbg.registers() -> {name: int}
     dbg.read_memory(addr, n) -> bytes; dbg.write_memory(addr, data)  # writes go into r/o text too
     dbg.icount                           # instructions executed so far (the current position)
@@ -42,7 +43,7 @@ from emulator import history, replay
 from emulator.cpu import REG_IDS
 from emulator.history import REASONS, History, StopEvent  # noqa: F401 - StopEvent is part of this API
 from emulator.process import ILL_ILLOPN, MEMORY_ERRORS, SI_KERNEL, UNTIL_NEVER, Fault, ImageReplaced
-from emulator.unicorn_ffi import UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_WRITE, UcError, lib
+from emulator.unicorn_ffi import UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UcError, lib
 from emulator.unicorn_ffi import unicorn_const as UC
 from emulator.unicorn_ffi import x86_const as X
 from syscalls import dispatch
@@ -50,7 +51,9 @@ from syscalls.errors import ProcessExit, ProcessKilled
 
 BIG = history.BIG  # "no instruction limit" (the debugger always runs Unicorn in counted mode)
 SNAP_EVERY = 50_000  # instructions between periodic snapshots
-WATCH_SLACK = 63  # a write starting this far before a watched range may still overlap it
+WATCH_SLACK = 63  # an access starting this far before a watched range may still overlap it
+WATCH_HOOKS = {"write": UC_HOOK_MEM_WRITE, "read": UC_HOOK_MEM_READ, "access": UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE}
+UC_MEM_WRITE = UC.UC_MEM_WRITE
 
 REG_IDS = dict(REG_IDS)
 REG_IDS.update({f"st{i}": getattr(X, f"UC_X86_REG_FP{i}") for i in range(8)})
@@ -72,7 +75,7 @@ class Debugger(History):
         self.proc = proc
         self.every = snapshot_every
         self.breakpoints: dict[int, list] = {}  # addr -> [hook handle, temporary]
-        self.watchpoints: dict[tuple[int, int], object] = {}  # (addr, length) -> hook handle
+        self.watchpoints: dict[tuple[int, int, str], object] = {}  # (addr, length, kind) -> hook handle
         self.icount = 0
         self.frontier = 0  # the furthest instruction count executed live
         self.history_start = 0
@@ -109,8 +112,8 @@ class Debugger(History):
         self._block_hook = uc.hook_add(UC_HOOK_BLOCK, self._on_block, None, 1, 0)
         for addr, bp in self.breakpoints.items():
             bp[0] = uc.hook_add(UC_HOOK_CODE, self._on_bp, None, addr, addr)
-        for (addr, length) in self.watchpoints:
-            self.watchpoints[(addr, length)] = self._watch_hook(addr, length)
+        for key in self.watchpoints:
+            self.watchpoints[key] = self._watch_hook(*key)
         proc.syscall_interposer = self._on_syscall
         uc.ctl_flush_tb()  # hooks apply only to code translated after they were added
         self._reset_history()
@@ -119,8 +122,8 @@ class Debugger(History):
         self._read_reg(self._uc_handle, X.UC_X86_REG_RIP, self._rip_ref)
         return self._rip_buf.value
 
-    def _watch_hook(self, addr: int, length: int):
-        return self._uc.hook_add(UC_HOOK_MEM_WRITE, self._on_write, None, max(0, addr - WATCH_SLACK),
+    def _watch_hook(self, addr: int, length: int, kind: str):
+        return self._uc.hook_add(WATCH_HOOKS[kind], self._on_access, None, max(0, addr - WATCH_SLACK),
                                  addr + length - 1)
 
     # ----- breakpoints and watchpoints -----------------------------------------
@@ -140,14 +143,15 @@ class Debugger(History):
         self._uc.ctl_remove_cache(addr, addr + 1)
         return True
 
-    def add_watchpoint(self, addr: int, length: int) -> None:
-        """Stop after any instruction that writes into [addr, addr+length)."""
-        if (addr, length) not in self.watchpoints:
-            self.watchpoints[(addr, length)] = self._watch_hook(addr, length)
+    def add_watchpoint(self, addr: int, length: int, kind: str = "write") -> None:
+        """Stop after any instruction that writes (reads, or either: kind) into [addr, addr+length)."""
+        key = (addr, length, kind)
+        if key not in self.watchpoints:
+            self.watchpoints[key] = self._watch_hook(*key)
             self._uc.ctl_flush_tb()
 
-    def remove_watchpoint(self, addr: int, length: int) -> bool:
-        h = self.watchpoints.pop((addr, length), None)
+    def remove_watchpoint(self, addr: int, length: int, kind: str = "write") -> bool:
+        h = self.watchpoints.pop((addr, length, kind), None)
         if h is None:
             return False
         self._uc.hook_del(h)
@@ -230,20 +234,22 @@ class Debugger(History):
         elif self._mode == "scan":
             self._hits.append((self._pos(addr), "breakpoint", addr, 0))
 
-    def _on_write(self, uc, access, addr, size, value, _ud) -> None:
+    def _on_access(self, uc, access, addr, size, value, _ud) -> None:
         if self._mode == "replay":
             return
-        hit = next((a for (a, n) in self.watchpoints if addr < a + n and addr + size > a), None)
+        wanted = ("write", "access") if access == UC_MEM_WRITE else ("read", "access")
+        hit = next(((a, k) for (a, n, k) in self.watchpoints if k in wanted and addr < a + n and addr + size > a),
+                   None)
         if hit is None:
             return
-        waddr = max(addr, hit)
+        waddr, kind = max(addr, hit[0]), hit[1]
         if self._mode == "step":
-            self._hit = ("watchpoint", 0, self.icount, waddr)
+            self._hit = ("watchpoint", 0, self.icount, waddr, kind)
         elif self._mode == "cont":
-            self._hit = ("watchpoint", 0, self._pos(self.proc.cpu["rip"]), waddr)
+            self._hit = ("watchpoint", 0, self._pos(self.proc.cpu["rip"]), waddr, kind)
             uc.emu_stop()
         elif self._mode == "scan":
-            self._hits.append((self._pos(self.proc.cpu["rip"]) + 1, "watchpoint", 0, waddr))
+            self._hits.append((self._pos(self.proc.cpu["rip"]) + 1, "watchpoint", 0, waddr, kind))
 
     def _on_syscall(self, proc) -> None:
         """The syscall interposer: replay a recorded call, or run it live and record it."""
@@ -382,7 +388,7 @@ class Debugger(History):
                 self.remove_breakpoint(hit[1])
             return StopEvent("breakpoint", addr=hit[1])
         if kind == "watchpoint":
-            return StopEvent("watchpoint", addr=self.proc.pc, watch_addr=hit[3])
+            return StopEvent("watchpoint", addr=self.proc.pc, watch_addr=hit[3], watch_kind=hit[4])
         if kind == "signal":
             return StopEvent("signal", addr=self.proc.pc, signo=hit[1])
         if kind == "end":

@@ -3,8 +3,8 @@
 `elfemu run --gdb PORT PROG` waits for `target remote :PORT` before the first instruction.
 The stub speaks the all-stop subset gdb needs for one process and one thread: registers
 (an amd64-linux target description with x87, SSE, orig_rax, fs_base/gs_base), memory
-(writes reach read-only text, as ptrace allows), s/c/vCont, Z0/Z1 breakpoints, Z2 write
-watchpoints, qXfer exec-file/auxv/features/siginfo, vFile host I/O over the guest's own /proc
+(writes reach read-only text, as ptrace allows), s/c/vCont, Z0/Z1 breakpoints, Z2/Z4
+write/access watchpoints (rwatch as native gdb does it on x86), qXfer exec-file/auxv/features/siginfo, vFile host I/O over the guest's own /proc
 view (emulator/gdbfiles.py: `info proc mappings`), multiprocess thread ids, and reverse
 execution: bs and bc, with `replaylog:begin` when history runs out.
 """
@@ -30,6 +30,8 @@ REGS = ([(n, 8) for n in ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp"
         + [(n, 4) for n in ("fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop")]
         + [(f"xmm{i}", 16) for i in range(16)] + [("mxcsr", 4), ("orig_rax", 8), ("fs_base", 8), ("gs_base", 8)])
 
+WATCH_KINDS = {"2": "write", "4": "access"}  # Z2/Z4
+WATCH_STOP = {"write": "watch", "read": "rwatch", "access": "awatch"}
 SI_KERNEL, TRAP_TRACE, TRAP_HWBKPT = 0x80, 2, 4  # si_code of a SIGTRAP: int3, single-step, watchpoint
 
 # Linux signal numbers -> gdb's own (GDB_SIGNAL_*) numbering used on the wire.
@@ -202,7 +204,7 @@ class GdbStub:
             parts.append(f"{regno:02x}:{d.read_register(name).to_bytes(8, 'little').hex()};")
         parts.append(f"thread:{self.thread_id()};")
         if ev.reason == "watchpoint":
-            parts.append(f"watch:{ev.watch_addr:x};")
+            parts.append(f"{WATCH_STOP[ev.watch_kind]}:{ev.watch_addr:x};")
         elif ev.reason == "breakpoint" and self.swbreak:
             parts.append("swbreak:;")
         elif ev.reason == "start-of-history":
@@ -377,13 +379,17 @@ class GdbStub:
             else:
                 d.remove_breakpoint(addr)
             return "OK"
-        if cmd.startswith(("Z2,", "z2,")):
+        if cmd.startswith(("Z3,", "z3,")):
+            # x86 debug registers cannot watch reads alone, so gdb on Linux makes `rwatch` an access
+            # watchpoint and reports the hits that left the value alone; refusing Z3 gets exactly that.
+            return ""
+        if cmd.startswith(("Z2,", "z2,", "Z4,", "z4,")):
             _, a, n = cmd.split(",")[:3]
-            addr, length = int(a, 16), int(n.split(";")[0], 16)
+            addr, length, kind = int(a, 16), int(n.split(";")[0], 16), WATCH_KINDS[cmd[1]]
             if cmd[0] == "Z":
-                d.add_watchpoint(addr, length)
+                d.add_watchpoint(addr, length, kind)
             else:
-                d.remove_watchpoint(addr, length)
+                d.remove_watchpoint(addr, length, kind)
             return "OK"
         if cmd == "vCont?":
             return "vCont;c;C;s;S"

@@ -36,6 +36,7 @@ class StopEvent:
     signo: int = 0
     exit_status: int = 0
     watch_addr: int = 0
+    watch_kind: str = "write"  # or "read", "access"
 
 
 class History:
@@ -124,11 +125,11 @@ class History:
                 self._exec(end - snap.icount, "scan")
             hits = [h for h in self._hits if h[0] < now]
             if hits:
-                pos, kind, addr, waddr = max(hits, key=lambda h: h[0])
+                pos, kind, addr, waddr, *watch_kind = max(hits, key=lambda h: h[0])
                 self.goto(pos)
                 if kind == "breakpoint":
                     return StopEvent("breakpoint", addr=addr)
-                return StopEvent("watchpoint", addr=self.proc.pc, watch_addr=waddr)
+                return StopEvent("watchpoint", addr=self.proc.pc, watch_addr=waddr, watch_kind=watch_kind[0])
             end = snap.icount
         self.goto(self.history_start)
         return StopEvent("start-of-history", addr=self.proc.pc)

@@ -2,6 +2,7 @@
 reverse-execution property (state after stepping back == state seen going forwards)."""
 
 import os
+import re
 import select
 import socket
 import subprocess
@@ -291,6 +292,30 @@ def test_cont_and_single_steps_count_alike():
     assert a.icount == b.icount and a.registers() == b.registers()
 
 
+def native_gdb(prog, commands) -> str:
+    """The same commands in a native gdb session (`run` instead of `continue` to start)."""
+    return subprocess.run([need_tool("gdb"), "-batch", "-nx", "-ex", "set confirm off", str(prog),
+                           *[x for c in commands for x in ("-ex", c)]],
+                          capture_output=True, text=True, timeout=90).stdout
+
+
+def test_watch_rwatch_awatch_like_native_gdb():
+    """Write, read and access watchpoints stop where native gdb on x86 stops, with the same reports."""
+    prog = sample("glibc", "scanner_target")
+    cmds = ["break spend", "continue", "rwatch gold", "continue", "continue", "delete", "awatch gold",
+            "continue", "continue", "continue", "delete", "watch gold", "continue", "kill"]
+    text, _, _, _ = gdb_session(prog, cmds)
+    native = native_gdb(prog, ["break spend", "run", *cmds[2:]])
+
+    def stops(out):
+        keep = ("Hardware", "Value", "Old value", "New value", "0x", "Breakpoint 1,")
+        return [re.sub(r"argv=0x[0-9a-f]+", "", line) for line in out.splitlines()
+                if line.startswith(keep) and " in _start ()" not in line]
+
+    assert stops(text) == stops(native), (text, native)
+    assert sum("Hardware access (read/write) watchpoint" in line for line in stops(text)) >= 4
+
+
 def test_info_proc_and_siginfo_like_native_gdb(tmp_path):
     """gdb's vFile host I/O and multiprocess ids: `info proc mappings` lists the guest's map (the
     program's own lines match a native gdb session exactly), and $_siginfo says what ptrace would."""
@@ -300,9 +325,7 @@ def test_info_proc_and_siginfo_like_native_gdb(tmp_path):
             "p $_siginfo._sifields._sigfault.si_addr == $pc", "stepi", "p $_siginfo.si_code",
             "p $_siginfo._sifields._sigfault.si_addr == $pc"]
     text, _, _, _ = gdb_session(prog, cmds + ["kill"])
-    native = subprocess.run([need_tool("gdb"), "-batch", "-nx", "-ex", "set confirm off", str(prog),
-                             *[x for c in ["break spend", "run", *cmds[2:], "kill"] for x in ("-ex", c)]],
-                            capture_output=True, text=True, timeout=90).stdout
+    native = native_gdb(prog, ["break spend", "run", *cmds[2:], "kill"])
 
     def values(out):
         return [line.split(" = ", 1)[1] for line in out.splitlines() if line.startswith("$")]
