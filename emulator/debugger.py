@@ -18,6 +18,7 @@ API (the stepper and gdbstub code against this):
     dbg.goto(icount)                     # move to any instruction count in the recorded past
     dbg.add_breakpoint(addr, temporary=False); dbg.remove_breakpoint(addr)
     dbg.add_watchpoint(addr, length, kind="write"); dbg.remove_watchpoint(addr, length, kind)
+    dbg.catch_syscalls = {1, 60} | None | ALL_SYSCALLS    # cont() stops at their entry and return
                                          # kind: "write", "read" or "access" (gdb's watch/rwatch/awatch)
     dbg.read_register("rax"); dbg.write_register("xmm0", v); dbg.registers() -> {name: int}
     dbg.read_memory(addr, n) -> bytes; dbg.write_memory(addr, data)  # writes go into r/o text too
@@ -32,6 +33,7 @@ xmm0..xmm15 (128-bit ints), mxcsr. Symbols: emulator/symbols.py.
 
 import bisect
 import ctypes
+import errno
 import os
 import signal
 import sys
@@ -49,6 +51,7 @@ from emulator.unicorn_ffi import x86_const as X
 from syscalls import dispatch
 from syscalls.errors import ProcessExit, ProcessKilled
 
+ALL_SYSCALLS: set[int] = set()  # catch_syscalls value meaning "every call" (compared by identity)
 BIG = history.BIG  # "no instruction limit" (the debugger always runs Unicorn in counted mode)
 SNAP_EVERY = 50_000  # instructions between periodic snapshots
 WATCH_SLACK = 63  # an access starting this far before a watched range may still overlap it
@@ -84,6 +87,10 @@ class Debugger(History):
         self.exited: StopEvent | None = None
         self.pending_fault = None
         self.orig_rax = -1
+        self.catch_syscalls: set[int] | None = None  # gdb's `catch syscall` (ALL_SYSCALLS for every one)
+        self._cont_active = False
+        self._entry_stop = None  # the syscall position whose entry stop was reported (it runs next time)
+        self._entry_view = None  # at an entry stop: the number, while registers read as the kernel shows them
         self.on_fork_child = None  # callback run in a forked child before it runs free (close sockets)
         self._pid = os.getpid()
         self._mode = "replay"  # 'step' | 'cont' | 'scan' | 'replay'
@@ -166,6 +173,10 @@ class Debugger(History):
     def read_register(self, name: str) -> int:
         if name == "orig_rax":
             return self.orig_rax & 0xFFFF_FFFF_FFFF_FFFF
+        if self._entry_view is not None and name in ("rip", "rax"):
+            # At a syscall-entry stop ptrace shows RIP past the instruction and RAX = -ENOSYS (the
+            # number is in orig_rax); here the instruction itself is still to run.
+            return self.proc.pc + 2 if name == "rip" else -errno.ENOSYS & 0xFFFF_FFFF_FFFF_FFFF
         if name == "rip":
             return self.proc.pc
         v = self._uc.reg_read(REG_IDS[name])
@@ -188,6 +199,7 @@ class Debugger(History):
             self._uc.reg_write(rid, value & 0xFFFF_FFFF_FFFF_FFFF)
         if name == "rip":
             self.proc.pc = value
+            self._entry_view = None  # execution moved away: the caught syscall will not run
         self._edited()
 
     def registers(self) -> dict[str, int]:
@@ -252,9 +264,31 @@ class Debugger(History):
             self._hits.append((self._pos(self.proc.cpu["rip"]) + 1, "watchpoint", 0, waddr, kind))
 
     def _on_syscall(self, proc) -> None:
-        """The syscall interposer: replay a recorded call, or run it live and record it."""
+        """The syscall interposer: replay a recorded call, or run it live and record it; under
+        `catch syscall`, stop before it (entry) and, once it ran, after it (return)."""
         rip = proc.cpu["rip"]
         pos = self._last_sys = self._pos(rip)
+        caught = self._caught(proc)
+        if caught is not None and self._entry_stop != pos:
+            self._entry_stop = pos
+            self._hit = ("syscall", caught, pos, 0, "entry")
+            proc.cpu["rip"] = rip - 2  # the hook resumes at RIP + 2: the syscall runs when we resume
+            self._uc.emu_stop()
+            return
+        self._entry_stop = None
+        self._run_syscall(proc, rip, pos)  # exit, execve and a fork's child leave by exceptions
+        if caught is not None:
+            self._hit = ("syscall", caught, pos + 1, 0, "return")
+            self._uc.emu_stop()
+
+    def _caught(self, proc) -> int | None:
+        """The syscall number when `catch syscall` wants this call and cont() is running live."""
+        if self.catch_syscalls is None or not self._cont_active or self._mode not in ("cont", "step"):
+            return None
+        nr = proc.cpu["rax"]
+        return nr if self.catch_syscalls is ALL_SYSCALLS or nr in self.catch_syscalls else None
+
+    def _run_syscall(self, proc, rip: int, pos: int) -> None:
         rec = self.records.get(pos)
         if rec is not None:
             replay.replay(proc, rec)
@@ -330,6 +364,8 @@ class Debugger(History):
         if hit is not None and hit[0] == "breakpoint":
             self.icount = hit[2]
             proc.pc = hit[1]
+        elif hit is not None and hit[0] == "syscall":
+            self.icount = hit[2]  # entry: the syscall instruction is still to run; return: it ran
         elif hit is not None and hit[0] == "watchpoint" and mode == "cont":
             # The writing instruction was cut short: go back to just before it and step it cleanly.
             self.frontier = max(self.frontier, hit[2])
@@ -389,6 +425,10 @@ class Debugger(History):
             return StopEvent("breakpoint", addr=hit[1])
         if kind == "watchpoint":
             return StopEvent("watchpoint", addr=self.proc.pc, watch_addr=hit[3], watch_kind=hit[4])
+        if kind == "syscall":
+            self.orig_rax = hit[1]
+            self._entry_view = hit[1] if hit[4] == "entry" else None
+            return StopEvent("syscall", addr=self.proc.pc, signo=signal.SIGTRAP, sysno=hit[1], sysphase=hit[4])
         if kind == "signal":
             return StopEvent("signal", addr=self.proc.pc, signo=hit[1])
         if kind == "end":
@@ -414,8 +454,18 @@ class Debugger(History):
         return None
 
     # ----- moving forwards ------------------------------------------------------------
+    def _resume_forward(self) -> None:
+        """Leaving a stop forwards: a caught syscall runs with the number orig_rax now holds (set
+        it to -1 at the entry stop and the call is skipped with ENOSYS, as under ptrace)."""
+        if self._entry_view is not None:
+            if self.orig_rax != self._entry_view:
+                self._uc.reg_write(X.UC_X86_REG_RAX, self.orig_rax & 0xFFFF_FFFF_FFFF_FFFF)
+            self._entry_view = None
+        self.orig_rax = -1
+
     def stepi(self, n: int = 1) -> StopEvent:
         """Execute n instructions; stops early at a watchpoint hit, a breakpoint, exit or a fault."""
+        self._resume_forward()
         if self.exited is not None:
             return self.exited
         ev = self._deliver_pending()
@@ -439,7 +489,15 @@ class Debugger(History):
             left -= self.icount - before
 
     def cont(self) -> StopEvent:
-        """Run until a breakpoint, a watchpoint, a fault, or the end of the program."""
+        """Run until a breakpoint, a watchpoint, a caught syscall, a fault, or the end of the program."""
+        self._cont_active = True
+        try:
+            return self._cont()
+        finally:
+            self._cont_active = False
+
+    def _cont(self) -> StopEvent:
+        self._resume_forward()
         if self.exited is not None:
             return self.exited
         ev = self._deliver_pending()

@@ -5,7 +5,7 @@ The stub speaks the all-stop subset gdb needs for one process and one thread: re
 (an amd64-linux target description with x87, SSE, orig_rax, fs_base/gs_base), memory
 (writes reach read-only text, as ptrace allows), s/c/vCont, Z0/Z1 breakpoints, Z2/Z4
 write/access watchpoints (rwatch as native gdb does it on x86), qXfer exec-file/auxv/features/siginfo, vFile host I/O over the guest's own /proc
-view (emulator/gdbfiles.py: `info proc mappings`), multiprocess thread ids, and reverse
+view (emulator/gdbfiles.py: `info proc mappings`), multiprocess thread ids, `catch syscall` (QCatchSyscalls), and reverse
 execution: bs and bc, with `replaylog:begin` when history runs out.
 """
 
@@ -17,7 +17,7 @@ import sys
 import threading
 
 from emulator import loader
-from emulator.debugger import Debugger, StopEvent
+from emulator.debugger import ALL_SYSCALLS, Debugger, StopEvent
 from emulator.gdbfiles import HostIO
 from emulator.sigframe import pack_siginfo
 from syscalls.errors import GuestFault, ProcessExit, ProcessKilled
@@ -205,6 +205,8 @@ class GdbStub:
         parts.append(f"thread:{self.thread_id()};")
         if ev.reason == "watchpoint":
             parts.append(f"{WATCH_STOP[ev.watch_kind]}:{ev.watch_addr:x};")
+        elif ev.reason == "syscall":
+            parts.append(f"syscall_{ev.sysphase}:{ev.sysno:x};")
         elif ev.reason == "breakpoint" and self.swbreak:
             parts.append("swbreak:;")
         elif ev.reason == "start-of-history":
@@ -302,7 +304,7 @@ class GdbStub:
             self.multiprocess = "multiprocess+" in cmd
             return ("PacketSize=47ff;qXfer:features:read+;qXfer:exec-file:read+;qXfer:auxv:read+;"
                     "qXfer:siginfo:read+;ReverseStep+;ReverseContinue+;swbreak+;QStartNoAckMode+;"
-                    "vContSupported+" + (";multiprocess+" if self.multiprocess else ""))
+                    "vContSupported+;QCatchSyscalls+" + (";multiprocess+" if self.multiprocess else ""))
         if cmd == "QStartNoAckMode":
             self.send("OK")
             self.ack = False
@@ -313,6 +315,10 @@ class GdbStub:
             return self._xfer(os.fsencode(d.proc.exe), cmd.split(":")[4])
         if cmd.startswith("qXfer:auxv:read::"):
             return self._xfer(loader.auxv_bytes(d.proc.mem, d.proc.rsp0), cmd.split(":")[4])
+        if cmd.startswith("QCatchSyscalls:"):
+            on, *numbers = cmd[15:].split(";")
+            d.catch_syscalls = None if on == "0" else {int(n, 16) for n in numbers} if numbers else ALL_SYSCALLS
+            return "OK"
         if cmd.startswith("qXfer:siginfo:read::"):
             return self._xfer(pack_siginfo(self.siginfo()), cmd.split(":")[4])
         if cmd.startswith("qXfer:"):

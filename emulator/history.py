@@ -17,7 +17,7 @@ BIG = 1 << 62  # an instruction count no run reaches
 MAX_SNAPS = 200  # beyond this, every other old snapshot is dropped (the interval doubles)
 
 
-REASONS = ("breakpoint", "watchpoint", "step", "exited", "killed", "signal", "start-of-history")
+REASONS = ("breakpoint", "watchpoint", "step", "exited", "killed", "signal", "start-of-history", "syscall")
 
 
 @dataclass
@@ -28,7 +28,8 @@ class StopEvent:
     address, addr = pc after the writing instruction), 'step' (n steps done), 'exited'
     (exit_status), 'killed' (the guest died by signal signo), 'signal' (a fault or signal
     stopped the guest before delivery: signo; resuming delivers it), 'start-of-history'
-    (reverse execution reached the first recorded instruction).
+    (reverse execution reached the first recorded instruction), 'syscall' (a caught system call:
+    sysno, at its "entry" before it runs or its "return" after).
     """
 
     reason: str
@@ -37,6 +38,8 @@ class StopEvent:
     exit_status: int = 0
     watch_addr: int = 0
     watch_kind: str = "write"  # or "read", "access"
+    sysno: int = 0
+    sysphase: str = ""  # "entry" | "return"
 
 
 class History:
@@ -92,6 +95,7 @@ class History:
 
     def goto(self, target: int, force: bool = False) -> None:
         """Move to instruction count `target` (history_start <= target <= frontier)."""
+        self._entry_view, self.orig_rax = None, -1  # no longer stopped at a caught syscall
         target = max(self.history_start, min(target, self.frontier))
         if target == self.icount and not force:
             return

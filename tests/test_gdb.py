@@ -337,3 +337,20 @@ def test_info_proc_and_siginfo_like_native_gdb(tmp_path):
     assert own_lines(text) == own_lines(native) and len(own_lines(text)) >= 4, text
     assert f"exe = '{prog}'" in text and f"cmdline = '{prog}'" in text
     assert "[heap]" in text and "[stack]" in text
+
+
+def test_catch_syscall_like_native_gdb():
+    """`catch syscall`: entry and return stops with the registers ptrace shows (RIP past the
+    instruction, RAX = -ENOSYS, the number in orig_rax); orig_rax = -1 at entry skips the call."""
+    prog = sample("glibc", "fileio")
+    cmds = ["catch syscall write", "continue", "p $rax", "p $orig_rax", "x/2i $pc - 2", "continue", "p $rax", "p $orig_rax", "continue", "set $orig_rax = -1", "continue",
+            "p $rax", "delete", "catch syscall exit_group", "continue", "p $orig_rax", "continue"]
+    text, out, _, rc = gdb_session(prog, cmds)
+    native = native_gdb(prog, ["catch syscall write", "run", *cmds[2:]])
+
+    def shown(out):
+        keep = ("Catchpoint", "$", "   0x", "=> 0x", "[Inferior")
+        return [re.sub(r"process \d+", "process P", line) for line in out.splitlines() if line.startswith(keep)]
+
+    assert shown(text) == shown(native), (text, native)
+    assert "$1 = -38" in text and "$2 = 1" in text and "syscall" in text
