@@ -7,7 +7,6 @@ nothing failed, as xv6's exec.c does, so a failing execve leaves the old image u
 import errno
 import os
 import stat
-from dataclasses import dataclass
 
 from emulator import loader
 from emulator.cpu import Cpu
@@ -20,19 +19,16 @@ MAX_ARG_STRLEN = 32 * 4096
 MAX_SHEBANG_DEPTH = 4
 
 
-@dataclass
 class NewImage:
-    """A fully built, not yet committed process image."""
+    """A fully built, not yet committed process image. exe is the ELF file's absolute path
+    (what /proc/self/exe shows). A plain class: @dataclass costs start-up time."""
 
-    uc: Uc
-    cpu: Cpu
-    mem: AddressSpace
-    exe: str  # absolute path of the ELF file (what /proc/self/exe shows)
-    argv: list[bytes]
-    entry: int
-    rsp: int
-    brk: int
-    image: loader.Image
+    __slots__ = ("uc", "cpu", "mem", "exe", "argv", "entry", "rsp", "brk", "image")
+
+    def __init__(self, uc: Uc, cpu: Cpu, mem: AddressSpace, exe: str, argv: list[bytes], entry: int, rsp: int,
+                 brk: int, image: loader.Image):
+        self.uc, self.cpu, self.mem, self.exe, self.argv = uc, cpu, mem, exe, argv
+        self.entry, self.rsp, self.brk, self.image = entry, rsp, brk, image
 
 
 def _read_program(path: str) -> tuple[bytes, os.stat_result]:
@@ -119,5 +115,4 @@ def retire(uc: Uc) -> None:
 
 
 def _with_path(plan: loader.LoadPlan, path: str) -> loader.LoadPlan:
-    from dataclasses import replace
-    return replace(plan, path=path)
+    return plan._replace(path=path)

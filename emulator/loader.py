@@ -1,7 +1,8 @@
-"""ELF file -> LoadPlan (frozen dataclasses) -> mapped image + System V initial stack.
+"""ELF file -> LoadPlan (frozen records) -> mapped image + System V initial stack.
 
 pyelftools' dict-style view stays inside this module: plan() validates the file the way
-Linux's execve (fs/binfmt_elf.c) does and returns plain dataclasses; map_image() and
+Linux's execve (fs/binfmt_elf.c) does and returns plain immutable records (named tuples:
+as readable as frozen dataclasses, without @dataclass's start-up cost); map_image() and
 build_stack() only ever see those.
 """
 
@@ -9,7 +10,7 @@ import errno
 import os
 import signal
 import struct
-from dataclasses import dataclass
+from collections import namedtuple
 
 from elftools.elf.structs import ELFStructs
 
@@ -31,42 +32,27 @@ AT = dict(AT_NULL=0, AT_PHDR=3, AT_PHENT=4, AT_PHNUM=5, AT_PAGESZ=6, AT_BASE=7, 
           AT_CLKTCK=17, AT_SECURE=23, AT_RANDOM=25, AT_HWCAP2=26, AT_EXECFN=31, AT_MINSIGSTKSZ=51)
 
 
-@dataclass(frozen=True)
-class Segment:
+class Segment(namedtuple("Segment", "vaddr memsz offset filesz prot")):
     """One PT_LOAD: file bytes [offset, offset+filesz) at vaddr, zero-filled up to memsz."""
 
-    vaddr: int
-    memsz: int
-    offset: int
-    filesz: int
-    prot: int
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class LoadPlan:
-    """Everything execve needs to know about one ELF file, checked and ready to map."""
+class LoadPlan(namedtuple("LoadPlan", "path is_dyn entry phoff phentsize phnum segments interp exec_stack phdr_vaddr")):
+    """Everything execve needs to know about one ELF file, checked and ready to map.
 
-    path: str
-    is_dyn: bool  # ET_DYN: position independent, mapped at a chosen base
-    entry: int
-    phoff: int
-    phentsize: int
-    phnum: int
-    segments: tuple[Segment, ...]
-    interp: str | None
-    exec_stack: bool
-    phdr_vaddr: int | None  # from PT_PHDR, else derived from the segment holding e_phoff
+    is_dyn: ET_DYN (position independent, mapped at a chosen base); segments: a tuple of
+    Segment; interp: PT_INTERP's path or None; phdr_vaddr: from PT_PHDR, else derived from
+    the segment holding e_phoff, else None."""
+
+    __slots__ = ()
 
 
-@dataclass(frozen=True)
-class Image:
-    """A plan mapped at a base: the addresses the auxv and the brk need."""
+class Image(namedtuple("Image", "plan base entry phdr end")):
+    """A plan mapped at a base: the addresses the auxv and the brk need. base is the load bias
+    (0 for ET_EXEC); end is the page-aligned end of the highest segment, where the brk starts."""
 
-    plan: LoadPlan
-    base: int  # load bias (0 for ET_EXEC)
-    entry: int
-    phdr: int
-    end: int  # page-aligned end of the highest segment: where the brk starts
+    __slots__ = ()
 
 
 def _prot(flags: int) -> int:

@@ -20,7 +20,7 @@ import errno
 import mmap as _mmap
 import os
 import struct
-from dataclasses import dataclass, replace
+from collections import namedtuple
 
 from emulator.unicorn_ffi import UC, UcError
 from syscalls.errors import GuestFault
@@ -107,23 +107,21 @@ def uc_prot(prot: int) -> int:
     return p
 
 
-@dataclass(frozen=True)
-class Vma:
-    """One mapping: a line of /proc/self/maps, plus where its bytes live on the host."""
+_VMA_FIELDS = "start end prot name offset shared inode dev host fd_mode sigbus growsdown account"
 
-    start: int
-    end: int
-    prot: int
-    name: str = ""  # path, "[heap]", "[stack]" or "" for anonymous
-    offset: int = 0  # file offset of start (file mappings only)
-    shared: bool = False
-    inode: int = 0
-    dev: str = "00:00"
-    host: int = 0  # host address of start
-    fd_mode: int = -1  # O_ACCMODE of the fd a file mapping came from (mprotect's EACCES check)
-    sigbus: bool = False  # file pages past the end of the file: any access is SIGBUS (BUS_ADRERR)
-    growsdown: bool = False  # the stack's reserve below its initial pages (see merged())
-    account: bool = False  # Linux's VM_ACCOUNT: private and writable at some point (blocks merging)
+
+class Vma(namedtuple("Vma", _VMA_FIELDS, defaults=("", 0, False, 0, "00:00", 0, -1, False, False, False))):
+    """One mapping: a line of /proc/self/maps, plus where its bytes live on the host.
+
+    start, end, prot; name: path, "[heap]", "[stack]" or "" for anonymous; offset: file offset
+    of start (file mappings only); host: host address of start; fd_mode: O_ACCMODE of the fd a
+    file mapping came from (mprotect's EACCES check); sigbus: file pages past the end of the
+    file, any access is SIGBUS (BUS_ADRERR); growsdown: the stack's reserve below its initial
+    pages (see merged()); account: Linux's VM_ACCOUNT, private and writable at some point
+    (blocks merging). A named tuple, immutable like the frozen dataclass it was, but without
+    @dataclass's start-up cost."""
+
+    __slots__ = ()
 
     @property
     def is_file(self) -> bool:
@@ -132,7 +130,7 @@ class Vma:
     def piece(self, lo: int, hi: int, **changes) -> "Vma":
         """The part [lo, hi) of this mapping, with offsets and host address following along."""
         delta = lo - self.start
-        return replace(self, start=lo, end=hi, offset=self.offset + delta if self.is_file else 0,
+        return self._replace(start=lo, end=hi, offset=self.offset + delta if self.is_file else 0,
                        host=self.host + delta if self.host else 0, **changes)
 
     def joins(self, nxt: "Vma") -> bool:
@@ -300,7 +298,7 @@ class AddressSpace:
         self.uc.mem_unmap(v.start, old_len)
         self._remove(v)
         self.unmap(start, new_len)  # MREMAP_FIXED replaces whatever was at the target
-        nv = replace(v, start=start, end=start + new_len, host=host)
+        nv = v._replace(start=start, end=start + new_len, host=host)
         self.uc.mem_map_ptr(start, new_len, UC.UC_PROT_NONE if v.sigbus else uc_prot(v.prot), host)
         self._insert(nv)
         return nv
@@ -311,7 +309,7 @@ class AddressSpace:
         self.unmap(start, length)
         self.uc.mem_map_ptr(start, length, uc_prot(v.prot), host)
         nv = v.piece(at, at + length)
-        nv = replace(nv, start=start, end=start + length, host=host)
+        nv = nv._replace(start=start, end=start + length, host=host)
         self._insert(nv)
         return nv
 
@@ -339,9 +337,9 @@ class AddressSpace:
                 low = _lowest_resident(v.host, v.end - v.start)
                 if low is None:
                     continue
-                v = replace(v.piece(v.start + low, v.end), growsdown=False)
+                v = v.piece(v.start + low, v.end)._replace(growsdown=False)
             if out and out[-1].joins(v):
-                out[-1] = replace(out[-1], end=v.end)
+                out[-1] = out[-1]._replace(end=v.end)
             else:
                 out.append(v)
         return out

@@ -13,7 +13,7 @@ these instead of asking the host again, so nothing is printed or read twice.
 """
 
 import ctypes
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field
 
 from emulator.memory import PAGE
 
@@ -34,7 +34,7 @@ class Snapshot:
 
 def _key(v) -> object:
     """A Vma without its host address: what must match for the bytes to be restorable in place."""
-    return replace(v, host=0)
+    return v._replace(host=0)
 
 
 def take(proc, icount: int, previous: "Snapshot | None" = None, pc: int = 0, edit: bool = False) -> Snapshot:
@@ -70,7 +70,7 @@ def set_mappings(proc, vmas: list) -> None:
     have = {(v.start, v.end) for v in mem.vmas}
     for v in vmas:
         if (v.start, v.end) not in have:
-            info = {f.name: getattr(v, f.name) for f in fields(v) if f.name not in ("start", "end", "prot", "name", "host")}
+            info = {f: getattr(v, f) for f in v._fields if f not in ("start", "end", "prot", "name", "host")}
             mem.map(v.start, v.end - v.start, v.prot, v.name, **info)
 
 

@@ -10,8 +10,7 @@ Classes are strace's: file, desc, memory, process, signal, network, ipc, creds, 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Callable
+from collections import namedtuple
 
 from syscalls import argtypes as T
 from syscalls import (
@@ -46,22 +45,16 @@ from syscalls.types import (
     RET_INT,
     RET_NONE,
     SIZE,
-    Arg,
     Enum,
-    Ret,
 )
 
 
-@dataclass(frozen=True)
-class Spec:
-    """One row: everything elfemu knows about one system call."""
+class Spec(namedtuple("Spec", "nr name handler args ret classes", defaults=(None, (), RET_INT, frozenset()))):
+    """One row: everything elfemu knows about one system call (nr, name, handler or None,
+    arg types, return type, strace classes). A named tuple: a frozen dataclass made start-up
+    pay for @dataclass's code generation and for 381 slow frozen __init__ calls."""
 
-    nr: int
-    name: str
-    handler: Callable | None = None
-    args: tuple[Arg, ...] = ()
-    ret: Ret = RET_INT
-    classes: frozenset[str] = field(default_factory=frozenset)
+    __slots__ = ()
 
 
 def R(nr, name, handler=None, args=(), ret=RET_INT, classes=""):  # noqa: N802 - reads as a table row
