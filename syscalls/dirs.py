@@ -17,13 +17,13 @@ AT_REMOVEDIR = 0x200
 DIRENT_MAX = 1 << 20  # one getdents call fills at most this much (Linux caps it similarly)
 
 
-_FD_DIR = re.compile(rb"^/proc/\d+/(?:task/\d+/)?fd(?:info)?$")
+_FD_DIR = rb"^/proc/\d+/(?:task/\d+/)?fd(?:info)?$"  # compiled (and cached) by re on first use
 
 
 def _hide_own_fds(p, fd: int, data: bytes, name_at: int) -> bytes:
     """In a listing of /proc/self/fd (or fdinfo), leave out elfemu's own hidden fds."""
     try:
-        if not _FD_DIR.match(os.readlink(f"/proc/self/fd/{fd}").encode()):
+        if not re.match(_FD_DIR, os.readlink(f"/proc/self/fd/{fd}").encode()):
             return data
     except OSError:
         return data

@@ -22,14 +22,15 @@ O_ACCMODE, O_CLOEXEC, O_NOFOLLOW, O_CREAT, O_TRUNC = 0o3, 0o2000000, 0o400000, 0
 SYS_OPENAT = 257
 AT_FDCWD = -100
 SCRATCH_FD = 600  # a memfd briefly lives here while its read-only twin is opened
-_SELF = re.compile(rb"^/+proc/+(self|thread-self|\d+)(?:/+task/+(\d+))?((?:/+[^/]+)*)/*$")
+# Patterns stay text: re compiles (and caches) them on first use, not on every start-up.
+_SELF = rb"^/+proc/+(self|thread-self|\d+)(?:/+task/+(\d+))?((?:/+[^/]+)*)/*$"
 
 
 def own_entry(path: bytes) -> bytes | None:
     """'exe' for /proc/self/exe, /proc/<our pid>/exe, /proc/thread-self/exe, ...; else None."""
     if not path.startswith(b"/") or b"proc" not in path[:8]:
         return None
-    m = _SELF.match(path)
+    m = re.match(_SELF, path)
     if m is None:
         return None
     who, tid, rest = m.groups()

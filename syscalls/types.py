@@ -58,7 +58,7 @@ class TraceContext:
 
 # ----- strings ------------------------------------------------------------------------------
 _ESC = {ord('"'): '\\"', ord("\\"): "\\\\", 10: "\\n", 9: "\\t", 13: "\\r", 12: "\\f", 11: "\\v"}
-_PLAIN = re.compile(rb"[\x20-\x21\x23-\x5b\x5d-\x7e]*")
+_PLAIN = rb"[\x20-\x21\x23-\x5b\x5d-\x7e]*"  # compiled (and cached) by re when tracing prints a string
 
 
 def quote(data: bytes, limit: int | None = None, cut: bool = False, hexall: bool = False) -> str:
@@ -68,7 +68,7 @@ def quote(data: bytes, limit: int | None = None, cut: bool = False, hexall: bool
         data = data[:limit]
     if hexall:
         return '"' + "".join(f"\\x{b:02x}" for b in data) + '"' + ("..." if more else "")
-    if _PLAIN.fullmatch(data):
+    if re.fullmatch(_PLAIN, data):
         return '"' + data.decode() + '"' + ("..." if more else "")
     out = []
     n = len(data)
