@@ -82,6 +82,8 @@ EPOLL_EVENTS = eventargs.EpollEvents()
 EPOLL_SIGSET = structs.Sigset(out=True, size_index=5)  # epoll_pwait's mask, printed on return
 EPOLL_TS = structs.Timespec(out=True)  # epoll_pwait2's timeout, printed on return
 IN_MASK = Flags(xlat.INOTIFY_MASK, suffix="IN_???")
+SFD = Flags(xlat.SFD_FLAGS, suffix="SFD_???")
+SIGSET_IN2 = structs.Sigset(out=False, size_index=2)  # signalfd's mask
 SPLICE = Flags(xlat.SPLICE_FLAGS)
 CLOSE_RANGE = Flags(xlat.CLOSE_RANGE_FLAGS)
 POLLFDS = structs.PollFds(1)

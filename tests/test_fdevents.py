@@ -1,8 +1,8 @@
-"""epoll, eventfd, timerfd and inotify, native against elfemu, and their strace lines.
+"""epoll, eventfd, timerfd, inotify and signalfd, native against elfemu, and their strace lines.
 
 tests/progs/fdevents.c exercises each call (readiness of pipes, eventfds, timerfds and inotify
 fds through epoll; EPOLLONESHOT and EPOLLET; timeouts; EINTR from a SIGALRM handler; the masks
-of epoll_pwait; expiration counts; the error cases) and prints one line per result, never a
+of epoll_pwait; expiration counts; signalfd reads, masks and fork; the error cases) and prints one line per result, never a
 raw time. Built with glibc and musl, its output must match byte for byte, and `elfemu trace`
 must print the same lines as strace for these calls.
 """
@@ -18,7 +18,7 @@ from tests.test_trace import diff, traces
 SOURCE = ROOT / "tests" / "progs" / "fdevents.c"
 COMPILERS = {"glibc": "gcc", "musl": "musl-gcc"}
 ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "TZ": "UTC"}
-FAMILIES = re.compile(r"^(epoll_\w+|eventfd2?|timerfd_\w+|inotify_\w+|rt_sigreturn)\(|^--- SIG")
+FAMILIES = re.compile(r"^(epoll_\w+|eventfd2?|timerfd_\w+|inotify_\w+|signalfd4?|rt_sigreturn)\(|^--- SIGALRM")
 TIMES = re.compile(r"(it_value=)\{tv_sec=\d+, tv_nsec=\d+\}")
 
 
@@ -43,6 +43,8 @@ def test_fdevents_match_native(libc, progs, tmp_path):
     assert "oneshot disarmed: 0" in out and "no new edge: 0" in out
     assert "expirations >= 5: 1" in out and "high fds not addable: 1" in out
     assert "wd=1 mask=0x100 cookie=0 name=f" in out and out.endswith("done\n")
+    assert "read two: 256 {signo=10 code=0 pid_ok=1 uid_ok=1 status=0} {signo=12 " in out
+    assert "child: parent's USR1 not here: -1 EAGAIN" in out and "blocking read + SIGTERM handler: -1 EINTR" in out
     assert_same(native, emu)
 
 
@@ -78,5 +80,8 @@ def test_fdevents_trace_matches_strace(libc, progs, tmp_path, monkeypatch):
         r'inotify_add_watch\(3, "w", IN_MODIFY\|IN_CLOSE_WRITE\|IN_MOVED_FROM\|IN_MOVED_TO\|IN_CREATE\|IN_DELETE\) = 1',
         r"eventfd2\(2, EFD_SEMAPHORE\|EFD_NONBLOCK\) = 4",
         r"epoll_create1\(0xADDR /\* EPOLL_\?\?\? \*/\) = -1 EINVAL \(Invalid argument\)",
+        r"signalfd4\(-1, \[USR1 USR2 ALRM\], 8, SFD_CLOEXEC\|SFD_NONBLOCK\) = 3",
+        r"signalfd4\(3, \[USR2\], 8, 0\) = 3",
+        r"signalfd\(-1, \[USR1 USR2 ALRM\], 8\) = 3",
     ):
         assert re.search("^" + pattern + "$", text, re.M), pattern

@@ -11,6 +11,9 @@
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
@@ -365,6 +368,118 @@ static void errors(void) {
     close(ep);
 }
 
+static void show_siginfo(const char *what, int sfd, size_t size) {
+    struct signalfd_siginfo si[3];
+    long n = read(sfd, si, size);
+    if (n < 0) {
+        printf("%s: -1 %s\n", what, ename(errno));
+        return;
+    }
+    printf("%s: %ld", what, n);
+    for (long i = 0; i < n / (long)sizeof si[0]; i++)
+        printf(" {signo=%u code=%d pid_ok=%d uid_ok=%d status=%d}", si[i].ssi_signo, si[i].ssi_code,
+               si[i].ssi_pid == (uint32_t)getpid() || si[i].ssi_code == SI_KERNEL, si[i].ssi_uid == getuid(),
+               si[i].ssi_status);
+    printf("\n");
+    fflush(stdout);
+}
+
+static volatile int terms;
+static void on_term(int sig) { (void)sig; terms++; }
+
+static void signal_fds(void) {
+    sigset_t m, old;
+    sigemptyset(&m);
+    sigaddset(&m, SIGUSR1);
+    sigaddset(&m, SIGUSR2);
+    sigaddset(&m, SIGALRM);
+    sigprocmask(SIG_BLOCK, &m, &old);
+    int sfd = signalfd(-1, &m, SFD_NONBLOCK | SFD_CLOEXEC);
+    show("signalfd", sfd >= 0);
+    show("signalfd cloexec", fcntl(sfd, F_GETFD) & FD_CLOEXEC);
+    show_siginfo("nothing pending", sfd, sizeof(struct signalfd_siginfo));
+    int ep = epoll_create1(0);
+    add(ep, sfd, EPOLLIN, 11);
+    wait_show("not ready", ep, 0);
+    kill(getpid(), SIGUSR1);
+    wait_show("USR1 ready", ep, 0);
+    struct pollfd pf = {sfd, POLLIN, 0};
+    show("poll", poll(&pf, 1, 0));
+    printf("revents %#x\n", pf.revents);
+    show_siginfo("short buffer", sfd, 100);
+    show_siginfo("read USR1", sfd, sizeof(struct signalfd_siginfo));
+    wait_show("consumed", ep, 0);
+    sigset_t pend;
+    sigpending(&pend);
+    printf("USR1 still pending: %d\n", sigismember(&pend, SIGUSR1));
+    kill(getpid(), SIGUSR2);
+    kill(getpid(), SIGUSR1);
+    show_siginfo("read two", sfd, 3 * sizeof(struct signalfd_siginfo));
+
+    /* a new mask for the same fd */
+    sigset_t only2;
+    sigemptyset(&only2);
+    sigaddset(&only2, SIGUSR2);
+    show("update mask", signalfd(sfd, &only2, 0) == sfd);
+    kill(getpid(), SIGUSR1);
+    wait_show("USR1 not in mask", ep, 0);
+    kill(getpid(), SIGUSR2);
+    wait_show("USR2 in mask", ep, 0);
+    show_siginfo("read USR2", sfd, sizeof(struct signalfd_siginfo));
+    sigpending(&pend);
+    printf("USR1 pending: %d\n", sigismember(&pend, SIGUSR1));
+    show("mask back", signalfd(sfd, &m, 0) == sfd);
+    wait_show("USR1 ready again", ep, 0);
+
+    /* fork: the child reads its own signals, not the parent's (SIGCHLD ignored: the children
+       reap themselves, and no SIGCHLD line with a pid in it lands in the trace comparison) */
+    signal(SIGCHLD, SIG_IGN);
+    pid_t pid = fork();
+    if (pid == 0) {
+        show_siginfo("child: parent's USR1 not here", sfd, sizeof(struct signalfd_siginfo));
+        kill(getpid(), SIGUSR2);
+        show_siginfo("child: own USR2", sfd, sizeof(struct signalfd_siginfo));
+        _exit(0);
+    }
+    int status;
+    waitpid(pid, &status, 0);
+    show_siginfo("parent: USR1 after the child", sfd, sizeof(struct signalfd_siginfo));
+    show_siginfo("parent: nothing left", sfd, sizeof(struct signalfd_siginfo));
+    close(sfd);
+    close(ep);
+
+    /* blocking read: woken by SIGALRM (blocked, in the mask); ended by a handled SIGTERM */
+    int bfd = signalfd(-1, &m, 0);
+    arm(30);
+    show_siginfo("blocking read ALRM", bfd, sizeof(struct signalfd_siginfo));
+    struct sigaction sa = {0};
+    sa.sa_handler = on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    pid = fork();
+    if (pid == 0) {
+        struct timespec d = {0, 50 * 1000 * 1000};
+        nanosleep(&d, NULL);
+        kill(getppid(), SIGTERM);
+        _exit(0);
+    }
+    show_siginfo("blocking read + SIGTERM handler", bfd, sizeof(struct signalfd_siginfo));
+    printf("terms %d\n", terms);
+    waitpid(pid, &status, 0);
+    close(bfd);
+
+    show("signalfd bad flags", signalfd(-1, &m, 0x10));
+    show("signalfd4 sizemask 4", syscall(SYS_signalfd4, -1, &m, 4, 0));
+    show("signalfd bad mask ptr", syscall(SYS_signalfd4, -1, (void *)16, 8, 0));
+    show("signalfd on non-signalfd", signalfd(0, &m, 0));
+    show("signalfd on closed fd", signalfd(99, &m, 0));
+    int old_style = syscall(SYS_signalfd, -1, &m, 8);
+    show("signalfd (old)", old_style >= 0);
+    close(old_style);
+    signal(SIGTERM, SIG_DFL);
+    signal(SIGCHLD, SIG_DFL);
+    sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
 int main(void) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     basics();
@@ -373,6 +488,7 @@ int main(void) {
     timers();
     watches();
     errors();
+    signal_fds();
     printf("done\n");
     return 0;
 }
