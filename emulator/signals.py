@@ -96,6 +96,7 @@ class SignalState:
         # guest wait4 that reaped the child first leaves its siginfo here instead (child_reaped).
         self.sigchld_told: set[int] = set()
         self.reaped: list[dict] = []
+        self.signalfds = None  # syscalls/signalfd.py's registry, once the guest makes a signalfd
         self._inherit_host()
 
     # ----- state ---------------------------------------------------------------
@@ -119,6 +120,8 @@ class SignalState:
 
     def update(self) -> None:
         self.proc.pending_signals = bool(self.deliverable())
+        if self.signalfds is not None:  # every change of `pending` ends here: keep signalfds readable or not
+            self.signalfds.sync(self.pending)
 
     def ignored(self, signo: int) -> bool:
         h = self.actions[signo].handler
@@ -382,6 +385,8 @@ class SignalState:
 
     def after_fork_child(self) -> None:
         """The child shares the parent's wake-up pipes and has no watcher thread: make its own."""
+        if self.signalfds is not None:  # first: until then their pipes are the parent's
+            self.signalfds.after_fork()
         self.pending.clear()
         self.update()
         if not self.started:

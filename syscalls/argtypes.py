@@ -4,7 +4,7 @@ All of them follow the decode rule of types.py: only Int/Long/Fd/DirFd/Path deco
 something other than the raw register value.
 """
 
-from syscalls import netargs, special, structs, xlat
+from syscalls import eventargs, netargs, special, structs, xlat
 from syscalls.types import (  # noqa: F401 - re-exported for table rows
     DIRFD,
     FD,
@@ -68,10 +68,22 @@ INTPAIR = structs.IntPair()
 INTOUT = structs.IntOut()
 O_CLOEXEC_FLAGS = Flags(xlat.O_FLAGS)
 MFD = Flags(xlat.MFD_FLAGS)
-EFD = Flags(xlat.EFD_FLAGS)
-EPOLL_CREATE = Flags(xlat.EPOLL_CREATE_FLAGS)
-IN_INIT = Flags(xlat.INOTIFY_INIT_FLAGS)
-TFD = Flags(xlat.TFD_FLAGS)
+EFD = Flags(xlat.EFD_FLAGS, suffix="EFD_???")
+EPOLL_CREATE = Flags(xlat.EPOLL_CREATE_FLAGS, suffix="EPOLL_???")
+IN_INIT = Flags(xlat.INOTIFY_INIT_FLAGS, suffix="IN_???")
+TFD = Flags(xlat.TFD_FLAGS, suffix="TFD_???")
+TFD_TIMER = Flags(xlat.TFD_TIMER_FLAGS, suffix="TFD_???")
+TFD_CLOCK = Enum(xlat.CLOCKS, default="hex", suffix="CLOCK_???")
+ITS_IN = eventargs.Itimerspec(out=False)
+ITS_OUT = eventargs.Itimerspec(out=True)
+EPOLL_OP = Enum(xlat.EPOLL_CTL_OPS, default="hex", suffix="EPOLL_CTL_???")
+EPOLL_EVENT = eventargs.EpollEvent()
+EPOLL_EVENTS = eventargs.EpollEvents()
+EPOLL_SIGSET = structs.Sigset(out=True, size_index=5)  # epoll_pwait's mask, printed on return
+EPOLL_TS = structs.Timespec(out=True)  # epoll_pwait2's timeout, printed on return
+IN_MASK = Flags(xlat.INOTIFY_MASK, suffix="IN_???")
+SFD = Flags(xlat.SFD_FLAGS, suffix="SFD_???")
+SIGSET_IN2 = structs.Sigset(out=False, size_index=2)  # signalfd's mask
 SPLICE = Flags(xlat.SPLICE_FLAGS)
 CLOSE_RANGE = Flags(xlat.CLOSE_RANGE_FLAGS)
 POLLFDS = structs.PollFds(1)

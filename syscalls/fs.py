@@ -39,6 +39,11 @@ def _room(p, fd, buf, count) -> int:
 
 def read(p, fd, buf, count):
     fd = p.fds.host(fd)
+    sfds = getattr(getattr(p, "sig", None), "signalfds", None)
+    if sfds is not None:  # a signalfd reads elfemu's pending guest signals (signalfd.py)
+        got = sfds.read(p, fd, buf, count)
+        if got is not None:
+            return got
     data = blocking(p, os.read, fd, _room(p, fd, buf, count))
     p.mem.write(buf, data)
     return len(data)

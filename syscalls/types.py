@@ -290,13 +290,18 @@ class OutBuf(InBuf):
 class Flags(Arg):
     """A bit set printed as NAME|NAME|0x..., from an xlat table of (value, name) pairs."""
 
-    def __init__(self, table, zero: str = "0", bits: int = 32):
+    def __init__(self, table, zero: str = "0", bits: int = 32, suffix: str = ""):
         self.table = table
         self.zero = zero
         self.bits = bits
+        self.suffix = suffix  # strace's note when no bit has a name: 0x10 /* EFD_??? */
 
     def format(self, t, raw):
-        return flags_text(self.table, raw & ((1 << self.bits) - 1), self.zero)
+        raw &= (1 << self.bits) - 1
+        text = flags_text(self.table, raw, self.zero)
+        if self.suffix and raw and text == f"{raw:#x}":
+            return f"{text} /* {self.suffix} */"
+        return text
 
 
 class Enum(Arg):
@@ -314,8 +319,9 @@ class Enum(Arg):
         if name:
             return name
         if self.default == "hex":
-            return f"{raw:#x}"
-        text = str(s32(raw) if self.bits == 32 else s64(raw))
+            text = f"{raw:#x}"
+        else:
+            text = str(s32(raw) if self.bits == 32 else s64(raw))
         return f"{text} /* {self.suffix} */" if self.suffix else text
 
 
