@@ -8,10 +8,12 @@ wake-up pipe) are moved high and hidden: the guest sees EBADF for them.
 import errno
 import fcntl
 import os
+import resource
 
 from syscalls.errors import SyscallError
 
 HIDDEN_BASE = 900  # elfemu's own fds live at or above this (below the usual 1024 soft limit)
+HIDDEN_ROOM = 24  # how many of them fit under a lower soft limit
 
 
 class FdTable:
@@ -25,8 +27,11 @@ class FdTable:
         return fd
 
     def hide(self, fd: int) -> int:
-        """Move one of elfemu's own fds out of the guest's way; returns its new number."""
-        new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, HIDDEN_BASE + len(self.hidden))
+        """Move one of elfemu's own fds out of the guest's way; returns its new number. Under a
+        soft RLIMIT_NOFILE below HIDDEN_BASE (`ulimit -n 256`) they go just under the limit."""
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        base = HIDDEN_BASE if soft == resource.RLIM_INFINITY else min(HIDDEN_BASE, max(3, soft - HIDDEN_ROOM))
+        new = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, base + len(self.hidden))
         os.close(fd)
         self.hidden.add(new)
         return new

@@ -15,7 +15,7 @@ from emulator.fdtable import FdTable
 from emulator.tlb import TlbSizer
 from emulator.unicorn_ffi import UC_HOOK_INTR, UcError
 from emulator.unicorn_ffi import unicorn_const as UC
-from syscalls import dispatch
+from syscalls import dispatch, procfs
 from syscalls.errors import GuestFault
 
 SEGV_MAPERR, SEGV_ACCERR, ILL_ILLOPN, FPE_INTDIV, SI_KERNEL, TRAP_BRKPT = 1, 2, 2, 1, 0x80, 1
@@ -70,7 +70,7 @@ class Process:
         /proc/self/exe), not after the file it found."""
         self.uc, self.cpu, self.mem = img.uc, img.cpu, img.mem
         self.exe, self.argv = img.exe, img.argv
-        self.comm = os.path.basename(os.fsencode(path))[:15] or None  # prctl(PR_SET_NAME) changes it
+        procfs.name_task(self, os.path.basename(os.fsencode(path))[:15] or None)  # prctl(PR_SET_NAME) too
         self.brk_start = self.brk_cur = img.brk
         self.image = img.image
         self.rsp0 = img.rsp

@@ -67,7 +67,7 @@ class Action:
         self.handler, self.flags, self.restorer, self.mask = handler, flags, restorer, mask
 
 
-class Interrupted(Exception):
+class Interrupted(BaseException):
     """Raised by the host signal handler into a blocking host call (see call_blocking)."""
 
 
@@ -115,7 +115,7 @@ class SignalState:
 
     def deliverable(self) -> int:
         """Lowest pending signal the mask lets through, else 0."""
-        ready = sum(bit(s) for s in self.pending) & ~self.mask
+        ready = sum(map(bit, tuple(self.pending))) & ~self.mask  # tuple(): one C call, no handler inside
         return (ready & -ready).bit_length() if ready else 0
 
     def update(self) -> None:
@@ -468,10 +468,15 @@ class SignalState:
         if self.box is not None and not self.box:
             raise Interrupted
         if act.handler == SIG_DFL and signo in self.pending and not self.mask & bit(signo):
-            # default action right now: no blocking call may keep a dying or stopping process waiting
-            del self.pending[signo]
-            self.update()
-            self._default(signo, info)
+            if default_action(signo) == "stop":  # stopping is safe between any two bytecodes
+                del self.pending[signo]
+                self.update()
+                self._default(signo, info)
+            elif self.proc.uc is not None:
+                # Dying raises ProcessKilled, which must unwind through code that passes it on: not
+                # from here, where it could land in a ctypes callback's prologue (printed and lost).
+                # It stays pending; the end of this syscall or the run loop delivers it.
+                self.proc.uc.emu_stop()
 
     def _on_kick(self, _signo, _frame) -> None:
         if self.box is not None and not self.box and self.deliverable():

@@ -124,6 +124,7 @@ class Tracer:
         self.last_signal = None
         self.insn = None
         self.head_len = 0
+        self.entry_prefix = ""  # the current call's line leader, taken at its entry
         self.plans: dict[int, tuple] = {}
         self.stamped = bool(opts.timestamps or opts.relative)
 
@@ -234,6 +235,9 @@ class Tracer:
             for i, fmt in ins:
                 parts[i] = fmt(t, args[i])
         call.pc = (t, parts, head_n, time.time() if self.opts.durations else 0.0)
+        if self.shared is not None or self.stamped:
+            # strace writes a line's leader ([pid N], timestamp) when the call starts
+            self.entry_prefix = self.prefix()
         if self.shared is not None and self.shared.get(NPROCS) > 1:
             self._write_head(call, parts, head_n)
 
@@ -246,7 +250,7 @@ class Tracer:
             head = call.spec.name + "(" + ", ".join(shown)
             if head_n < len(parts):
                 head += ", " if shown else ""
-            line = self.prefix() + head
+            line = self.entry_prefix + head
             self.head_len = len(line)
             self.out.write(line)
             self.out.flush()
@@ -261,8 +265,6 @@ class Tracer:
             self.forked_child(proc)
             return
         self.print_exit(call)
-        if nr in FORK_NRS and 0 < call.ret < 1 << 63 and self.shared is not None:
-            self.attached()  # counted even when -e trace= hides the fork itself
 
     def print_exit(self, call) -> None:
         nr = call.nr
@@ -291,7 +293,7 @@ class Tracer:
         self.finish(call, parts, head_n, rtext)
 
     def attached(self) -> None:
-        """A child now runs traced (strace counts it once the fork returns in the parent)."""
+        """A child now runs traced: counted by the child itself, before it prints anything."""
         sh = self.shared
         sh.lock()
         try:
@@ -323,7 +325,7 @@ class Tracer:
         if self.shared is None and not self.stamped:
             self.out.write(f"{text:<39} = {rtext}\n")
             return
-        pre = self.prefix()
+        pre = self.entry_prefix
         self.emit_raw(f"{pre + text:<39} = {rtext}\n")
 
     def unwind(self, proc, call, exc):
@@ -355,6 +357,7 @@ class Tracer:
             self.out.buf, self.out.size = [], 0
             proc.tracer = None
             return
+        self.attached()  # before this child's first line, even when -e trace= hides the fork
         if self.summary is not None:
             self.summary = Summary()
         if self.summary is None and self.opts.output is None:  # with -o, strace says nothing here

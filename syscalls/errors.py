@@ -33,7 +33,7 @@ class GuestFault(Exception):
         self.mapped = mapped  # True: protection violation (SEGV_ACCERR); False: SEGV_MAPERR
 
 
-class ProcessExit(Exception):
+class ProcessExit(BaseException):
     """The guest called exit/exit_group: unwinds out of Unicorn to the run loop."""
 
     def __init__(self, status: int):
@@ -41,7 +41,7 @@ class ProcessExit(Exception):
         self.status = status
 
 
-class ProcessKilled(Exception):
+class ProcessKilled(BaseException):
     """The guest must die by a signal (a fault with no handler, or a fatal signal's default action)."""
 
     def __init__(self, signo: int, siginfo=None):

@@ -99,7 +99,7 @@ HOST_PRCTL_OUT = {PR_GET_PDEATHSIG: 4, PR_GET_CHILD_SUBREAPER: 4}  # option -> b
 def prctl(p, option, arg2, arg3, arg4, arg5):
     """The task name lives in the emulator (/proc/self/comm reads it); the rest is the host's."""
     if option == PR_SET_NAME:
-        p.comm = p.mem.read_cstr(arg2, 16)[:15]
+        procfs.name_task(p, p.mem.read_cstr(arg2, 16)[:15])
         return 0
     if option == PR_GET_NAME:
         p.mem.write(arg2, procfs.comm(p)[:15].ljust(16, b"\0"))

@@ -20,6 +20,7 @@ from syscalls.fsbase import host
 
 O_ACCMODE, O_CLOEXEC, O_NOFOLLOW, O_CREAT, O_TRUNC = 0o3, 0o2000000, 0o400000, 0o100, 0o1000
 SYS_OPENAT = 257
+SYS_PRCTL, PR_SET_NAME = 157, 15
 AT_FDCWD = -100
 SCRATCH_FD = 600  # a memfd briefly lives here while its read-only twin is opened
 # Patterns stay text: re compiles (and caches) them on first use, not on every start-up.
@@ -108,6 +109,16 @@ def environ(p) -> bytes:
     while p.mem.read_u64(envp + 8 * n):
         n += 1
     return _strings_span(p, envp, n)
+
+
+def name_task(p, name: bytes | None) -> None:
+    """Set the task name (execve, PR_SET_NAME). The host task takes it too, so that other
+    processes -- ps, pidof, killall, a sibling reading /proc/PID/comm -- see the guest's name."""
+    p.comm = name
+    try:
+        host(SYS_PRCTL, PR_SET_NAME, comm(p)[:15])
+    except OSError:
+        pass
 
 
 def comm(p) -> bytes:

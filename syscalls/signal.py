@@ -69,7 +69,7 @@ def rt_sigreturn(p):
 def rt_sigpending(p, set_ptr, sigsetsize):
     if sigsetsize > SIGSET_SIZE:
         raise SyscallError(errno.EINVAL)
-    pending = sum(S.bit(s) for s in p.sig.pending) & p.sig.mask
+    pending = sum(map(S.bit, tuple(p.sig.pending))) & p.sig.mask
     p.mem.write(set_ptr, pending.to_bytes(8, "little")[:sigsetsize])
     return 0
 
@@ -104,7 +104,7 @@ def rt_sigtimedwait(p, set_ptr, info_ptr, timeout, sigsetsize):
     st = p.sig
 
     def waiting():
-        return sum(S.bit(s) for s in st.pending) & want
+        return sum(map(S.bit, tuple(st.pending))) & want
 
     for s in S.IGNORE_DFL:  # make the host queue these while we wait, as a blocked signal would be
         if want & S.bit(s):

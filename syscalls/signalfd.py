@@ -143,7 +143,7 @@ class SignalFds:
 
         def ready() -> int:
             bits = 0
-            for signo in sig.pending:
+            for signo in tuple(sig.pending):  # a host handler may add to it meanwhile
                 bits |= 1 << (signo - 1)
             return bits & s.mask
 

@@ -138,7 +138,7 @@ def test_proc_self_files(tmp_path):
 
 
 def test_proc_self_fd_hides_elfemus_own_fds():
-    for argv in (["ls", "/proc/self/fd"], ["ls", "/proc/self/fdinfo"], ["sh", "-c", "ls /proc/$$/fd | wc -l"]):
+    for argv in (["ls", "/proc/self/fd"], ["ls", "/proc/self/fdinfo"], ["sh", "-c", "ls /proc/$$/fd; true"]):
         native = run_native([BB, *argv], env=ENV)
         emu = run_emu([BB, *argv], env=ENV)
         assert native.stdout.startswith(b"0\n1\n2\n3\n") or argv[0] == "sh"

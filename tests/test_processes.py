@@ -192,3 +192,18 @@ def test_child_siginfo_and_task_names(tmp_path, cc):
     assert_same(native, emu)
     assert b"round 2: si_code=2 si_status=15 si_pid_is_child=1" in emu.stdout
     assert b"comm=exe\n" in emu.stdout and b"comm=child-info-link\n" in emu.stdout
+
+
+def test_low_open_file_limit():
+    """Under a soft RLIMIT_NOFILE below 900 (where elfemu keeps its own fds) programs still start,
+    fork and exec, as natively."""
+    import resource
+
+    def low():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
+    bash, busybox = need_tool("bash-static"), need_tool("busybox")
+    argv = [bash, "-c", f"ulimit -S -n 100; {busybox} true; echo $?; ulimit -n"]
+    native, emu = run_native(argv, preexec_fn=low), run_emu(argv, preexec_fn=low)
+    assert_same(native, emu)
+    assert emu.stdout == b"0\n100\n"

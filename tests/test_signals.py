@@ -86,3 +86,16 @@ def test_unicorn_resumes_at_written_rip_plus_2():
             assert seen == [0] and uc.reg_read(UC_X86_REG_RIP) == base + 0x20
         else:
             assert seen == [0, 0x25] and uc.reg_read(UC_X86_REG_RBX) == 7
+
+
+def test_fatal_signal_is_never_lost(tmp_path):
+    """A SIGTERM whose default action kills, arriving at any moment (here while the child is busy
+    in Python code after a SIGSTOP/SIGCONT), ends the child every time, as natively."""
+    script = tmp_path / "race.sh"
+    script.write_text("sleep 5 & p=$!; kill -STOP $p; sleep 0.1; kill -CONT $p; kill -TERM $p; wait $p; "
+                      'echo "term: $?"\n')
+    bash = need_tool("bash-static")
+    native = run_native([bash, script])
+    assert native.stdout == b"term: 143\n"
+    for _ in range(6):
+        assert_same(native, run_emu([bash, script]))
