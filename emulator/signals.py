@@ -20,6 +20,7 @@ import threading
 import time
 
 from emulator import sigframe
+from syscalls import timers
 from syscalls.errors import ProcessKilled, SyscallError
 
 NSIG = 64
@@ -438,6 +439,8 @@ class SignalState:
                 info.update(self.reaped.pop(0))
         elif signo == S.SIGPIPE:
             info.update(si_code=SI_USER, si_pid=os.getpid(), si_uid=os.getuid())
+        else:
+            info.update(timers.timer_siginfo(self.proc, signo) or {})
         return info
 
     def child_reaped(self, pid: int, status: int) -> None:

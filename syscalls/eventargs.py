@@ -1,4 +1,5 @@
-"""How strace prints the structs of epoll and timerfd: struct epoll_event, its arrays, itimerspec.
+"""How strace prints the structs of epoll and the timers: struct epoll_event, its arrays,
+itimerspec, struct sigevent.
 
 Like structs.py, every type decodes to the raw address; an output struct of a failed call
 prints as the bare pointer.
@@ -60,3 +61,28 @@ class Itimerspec(StructPtr):
     def show(self, t, data):
         isec, insec, vsec, vnsec = struct.unpack("<qQqQ", data)
         return f"{{it_interval={_ts(isec, insec)}, it_value={_ts(vsec, vnsec)}}}"
+
+
+class Sigevent(StructPtr):
+    """timer_create's {sigev_value={sival_int=77, sival_ptr=0x4d}, sigev_signo=SIGALRM,
+    sigev_notify=SIGEV_SIGNAL}: the value only when it is not 0, as strace does."""
+
+    size = 64
+
+    def show(self, t, data):
+        value, signo, notify, tid = struct.unpack_from("<QiiI", data)
+        parts = [f"sigev_value={{sival_int={s32(value)}, sival_ptr={ptr(value)}}}"] if value else []
+        parts.append(f"sigev_signo={xlat.signame(signo)}" if notify in (0, 2, 4) else f"sigev_signo={signo}")
+        name = dict(xlat.SIGEV_NOTIFY).get(notify)
+        parts.append(f"sigev_notify={name}" if name else f"sigev_notify={notify:#x} /* SIGEV_??? */")
+        if notify == 4:
+            parts.append(f"sigev_notify_thread_id={s32(tid)}")
+        elif notify == 2:
+            function, attributes = struct.unpack_from("<QQ", data, 16)
+            parts += [f"sigev_notify_function={ptr(function)}", f"sigev_notify_attributes={ptr(attributes)}"]
+        return "{" + ", ".join(parts) + "}"
+
+
+def s32(v: int) -> int:
+    v &= 0xFFFF_FFFF
+    return v - (1 << 32) if v & 0x8000_0000 else v

@@ -19,7 +19,7 @@ import struct
 import sys
 
 from emulator import exec as exec_
-from syscalls import procfs
+from syscalls import procfs, timers
 from syscalls.errors import ExecError, ProcessKilled, SyscallError
 from syscalls.types import AT_FDCWD
 
@@ -76,6 +76,7 @@ def host_fork(p, vfork: bool = False) -> int:
         if rfd >= 0:
             os.close(rfd)
         _close_vfork_fd(p)  # a vfork child's own child must not hold its parent's pipe
+        timers.after_fork_child(p)
         if wfd >= 0:
             p.vfork_fd = p.fds.hide(wfd)
         p.after_fork_child()
@@ -171,6 +172,7 @@ def do_execve(p, path: str, argv_ptr: int, envp_ptr: int):
     p.clear_child_tid = 0
     p.robust_list = 0
     p.commit(img, name)
+    timers.forget_all(p)
     p.on_exec()
     raise ImageReplaced()
 

@@ -420,6 +420,10 @@ def siginfo_text(info: dict) -> str:
         status = xlat.signame(st) if code in (2, 3, 5, 6) else str(st)
         parts += [f"si_pid={info.get('si_pid', 0)}", f"si_uid={info.get('si_uid', 0)}",
                   f"si_status={status}", f"si_utime={info.get('si_utime', 0)}", f"si_stime={info.get('si_stime', 0)}"]
+    elif code == -2:  # SI_TIMER
+        value = info.get("si_value", 0)
+        parts += [f"si_timerid={info.get('si_timerid', 0)}", f"si_overrun={info.get('si_overrun', 0)}",
+                  f"si_int={s32(value)}", f"si_ptr={ptr(value)}"]
     elif code <= 0:
         parts += [f"si_pid={info.get('si_pid', 0)}", f"si_uid={info.get('si_uid', 0)}"]
         if code == -1 or code == -2:
