@@ -40,6 +40,12 @@ def sigreturn_mask(t, proc) -> str:
     return "{mask=" + (sigset_text(int.from_bytes(data, "little")) if data else "?") + "}"
 
 
+def _separates_itself(call, i: int) -> bool:
+    """Does argument i print its own leading ", " at exit (clone's tail), as strace's decoder does?"""
+    args = call.spec.args
+    return i < len(args) and getattr(args[i], "sep_at_exit", False)
+
+
 class Output:
     """Where lines go: stderr unbuffered (keeps order with the guest's own stderr), -o files buffered."""
 
@@ -238,8 +244,8 @@ class Tracer:
         if self.shared is not None or self.stamped:
             # strace writes a line's leader ([pid N], timestamp) when the call starts
             self.entry_prefix = self.prefix()
-        if self.shared is not None and self.shared.get(NPROCS) > 1:
-            self._write_head(call, parts, head_n)
+        if self.shared is not None and (self.shared.get(NPROCS) > 1 or nr in FORK_NRS):
+            self._write_head(call, parts, head_n)  # a new child may print before this call returns
 
     def _write_head(self, call, parts, head_n) -> None:
         sh = self.shared
@@ -248,7 +254,7 @@ class Tracer:
             self._interrupt_other(sh)
             shown = [p for p in parts[:head_n] if p]
             head = call.spec.name + "(" + ", ".join(shown)
-            if head_n < len(parts):
+            if head_n < len(parts) and not _separates_itself(call, head_n):
                 head += ", " if shown else ""
             line = self.entry_prefix + head
             self.head_len = len(line)
@@ -308,7 +314,10 @@ class Tracer:
             sh = self.shared
             sh.lock()
             try:
-                rest = ", ".join(p for p in parts[head_n:] if p) + ")"
+                tail = [p for p in parts[head_n:] if p]
+                rest = ", ".join(tail) + ")"
+                if tail and _separates_itself(call, head_n):
+                    rest = ", " + rest
                 if sh.get(UNFINISHED) == self.pid:
                     sh.set(UNFINISHED, 0)
                     pad = max(39 - self.head_len - len(rest), 0)
@@ -361,7 +370,15 @@ class Tracer:
         if self.summary is not None:
             self.summary = Summary()
         if self.summary is None and self.opts.output is None:  # with -o, strace says nothing here
-            self.emit_raw(f"elfemu: Process {self.pid} attached\n")
+            # Like strace's, this message does not end another process's unfinished line: the
+            # parent's `clone(...` then goes on with `, child_tidptr=...) = PID` after it.
+            sh = self.shared
+            sh.lock()
+            try:
+                self.out.write(f"elfemu: Process {self.pid} attached\n")
+                self.out.flush()
+            finally:
+                sh.unlock()
 
     def signal(self, proc, signo: int, siginfo: dict) -> None:
         """A signal is delivered to the guest: --- SIGxxx {...} ---."""

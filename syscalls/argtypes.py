@@ -103,6 +103,7 @@ MCL = Flags(xlat.MLOCKALL_FLAGS)
 
 # processes
 CLONE = special.CloneArgs()
+CLONE_TAIL = special.CloneTail()
 CLONE3 = special.Clone3Args()
 CLONE_FLAGS_ONLY = Flags(xlat.CLONE_FLAGS)
 STRARRAY = structs.StrArray()

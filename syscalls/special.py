@@ -11,21 +11,34 @@ from syscalls.types import OPENFLAGS, Arg, Ptr, flags_text, ptr, s32
 
 
 class CloneArgs(Arg):
-    """clone's flags argument carries the whole call as strace prints it:
-    child_stack=..., flags=CLONE_...|SIGCHLD, child_tidptr=...; the other clone args print nothing."""
+    """clone's flags argument carries the call's entry half as strace prints it:
+    child_stack=..., flags=CLONE_...|SIGCHLD (CloneTail prints the rest when it returns)."""
 
     def format(self, t, raw):
-        flags, stack, ptid, ctid, tls = t.args[:5]
+        flags, stack = t.args[0], t.args[1]
         sig = flags & 0xFF
         fl = flags_text(xlat.CLONE_FLAGS, flags & ~0xFF & 0xFFFF_FFFF, "")
         if sig:
             fl = (fl + "|" if fl else "") + xlat.signame(sig)
-        parts = [f"child_stack={ptr(stack)}", f"flags={fl or '0'}"]
-        if flags & 0x100000:
-            parts.append(f"parent_tid={ptr(ptid)}")
-        if flags & (0x1000000 | 0x200000):
+        return f"child_stack={ptr(stack)}, flags={fl or '0'}"
+
+
+class CloneTail(Arg):
+    """clone's exit half, as strace decodes it once the call returns: parent_tid=[the tid written],
+    child_tidptr=..., tls=... (each only when its flag is set); empty otherwise."""
+
+    out = True
+    sep_at_exit = True  # an unfinished line reads `clone(child_stack=NULL, flags=... <unfinished ...>`
+
+    def format(self, t, raw):
+        flags, _stack, ptid, ctid, tls = t.args[:5]
+        parts = []
+        if flags & 0x100000:  # CLONE_PARENT_SETTID
+            data = None if t.failed else t.read(ptid, 4)
+            parts.append(f"parent_tid=[{int.from_bytes(data, 'little')}]" if data else f"parent_tid={ptr(ptid)}")
+        if flags & (0x1000000 | 0x200000):  # CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID
             parts.append(f"child_tidptr={ptr(ctid)}")
-        if flags & 0x80000:
+        if flags & 0x80000:  # CLONE_SETTLS
             parts.append(f"tls={ptr(tls)}")
         return ", ".join(parts)
 

@@ -121,7 +121,7 @@ ROWS = [
     R(53, "socketpair", pipes.socketpair, [T.Signed(T.FAMILY), T.Signed(T.SOCKTYPE), INT, T.INTPAIR], RET_INT, "network"),
     R(54, "setsockopt", sockets.setsockopt, [FD, T.SOL, T.Signed(T.SOCKOPT), T.SOCKOPTVAL_IN, INT], RET_INT, "network"),
     R(55, "getsockopt", sockets.getsockopt, [FD, T.SOL, T.Signed(T.SOCKOPT), T.SOCKOPTVAL_OUT, T.SOCKLEN_OUT], RET_INT, "network"),
-    R(56, "clone", lifecycle.clone, [T.CLONE, T.UNUSED, T.UNUSED, T.UNUSED, T.UNUSED], RET_INT, "process"),
+    R(56, "clone", lifecycle.clone, [T.CLONE, T.CLONE_TAIL, T.UNUSED, T.UNUSED, T.UNUSED], RET_INT, "process"),
     R(57, "fork", lifecycle.fork, [], RET_INT, "process"),
     R(58, "vfork", lifecycle.vfork, [], RET_INT, "process"),
     R(59, "execve", lifecycle.execve, [PATH, T.STRARRAY, T.ENVARRAY], RET_INT, "file process"),

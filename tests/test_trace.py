@@ -409,3 +409,24 @@ def test_follow_prefix_counts_filtered_forks():
     assert head_line.search(native.stderr.decode()), native.stderr.decode()
     assert head_line.search(emu.stderr.decode()), emu.stderr.decode()
     assert emu.stdout == native.stdout == b"cat\n"
+
+
+def test_clone_splits_like_strace(tmp_path):
+    """-f: a clone interrupted by its child reads `clone(child_stack=NULL, flags=...|SIGCHLD
+    <unfinished ...>`, then `<... clone resumed>, child_tidptr=0x...) = PID`, as strace's decoder
+    prints child_tidptr on return; uninterrupted, the line is whole."""
+    prog = sample("glibc", "fork_fork")
+    out = tmp_path / "t"
+    for _ in range(3):
+        run_emu([prog], command="trace", options=["-f", "-o", str(out)], stdin=subprocess.DEVNULL)
+        clones = [line.split(None, 1)[1] for line in out.read_text().splitlines() if "clone" in line]
+        assert clones
+        for line in clones:
+            assert (re.fullmatch(r"clone\(child_stack=NULL, flags=\S+\|SIGCHLD <unfinished \.\.\.>", line)
+                    or re.fullmatch(r"<\.\.\. clone resumed>, child_tidptr=0x[0-9a-f]+\) += \d+", line)
+                    or re.fullmatch(r"clone\(child_stack=NULL, flags=\S+\|SIGCHLD, child_tidptr=0x[0-9a-f]+\) += \d+",
+                                    line)), line
+    native = tmp_path / "n"
+    subprocess.run(["strace", "-f", "-o", str(native), str(prog)], capture_output=True, timeout=60)
+    assert any(re.search(r"\bclone\(child_stack=NULL, flags=\S+\|SIGCHLD(, child_tidptr=| <unfinished)", line)
+               for line in native.read_text().splitlines())
