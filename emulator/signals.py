@@ -399,10 +399,13 @@ class SignalState:
         self.start()
 
     def on_exec(self) -> None:
-        """execve: caught signals go back to SIG_DFL; ignored ones, the mask and pending stay."""
+        """execve (Linux's flush_signal_handlers): caught signals go back to SIG_DFL, ignored ones
+        stay ignored, and every action loses its flags, mask and restorer; the process's mask and
+        pending signals stay."""
         for signo in range(1, NSIG + 1):
-            if self.actions[signo].handler not in (SIG_DFL, SIG_IGN):
-                self.actions[signo] = Action()
+            caught = self.actions[signo].handler not in (SIG_DFL, SIG_IGN)
+            self.actions[signo] = Action(SIG_IGN if self.actions[signo].handler == SIG_IGN else SIG_DFL)
+            if caught:
                 self._mirror(signo)
         self.altstack = (0, SS_DISABLE, 0)
         self.update()

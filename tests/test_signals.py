@@ -99,3 +99,13 @@ def test_fatal_signal_is_never_lost(tmp_path):
     assert native.stdout == b"term: 143\n"
     for _ in range(6):
         assert_same(native, run_emu([bash, script]))
+
+
+@pytest.mark.parametrize("cc", ["gcc", "musl-gcc"])
+def test_execve_flushes_signal_actions(tmp_path, cc):
+    from tests.conftest import build_static
+
+    exe = build_static(cc, ROOT / "tests" / "progs" / "exec_sigactions.c", tmp_path / "exec_sigactions")
+    native, emu = run_native([exe]), run_emu([exe])
+    assert_same(native, emu)
+    assert b"10: h=DFL flags=0 mask=0" in emu.stdout and b"3: h=IGN flags=0 mask=0" in emu.stdout
