@@ -6,6 +6,9 @@ Only requests whose argument is a plain value or a flat struct (no embedded poin
 passed through: the classic tty requests (0x54xx) by table, and _IOC-encoded requests of
 the tty ('T'), file ('f') and block (0x12) families by the size and direction in their
 number. Anything else is ENOTTY, which is what Linux says for an ioctl a file does not know.
+A struct that ends in a variable array must be copied whole, or the host kernel writes past the
+host buffer into elfemu's own heap: FS_IOC_FIEMAP is sized from its header; the fscrypt requests
+with such arrays are refused.
 """
 
 import errno
@@ -69,12 +72,16 @@ LEGACY = {
     0x0002: (4, True),          # FIGETBSZ
 }
 FLAT_TYPES = {ord("T"), ord("f"), 0x12}
+FS_IOC_FIEMAP = 0xC020660B  # struct fiemap: 32-byte header, then fm_extent_count (u32 at +24) 56-byte extents
+VARIABLE = {0xC0096616, 0xC0506617}  # FS_IOC_GET_ENCRYPTION_POLICY_EX, FS_IOC_ADD_ENCRYPTION_KEY
 
 
 def shape(req: int) -> tuple[int, bool] | None:
     """(argument size or VALUE/0, written back) for a request we may pass through, else None."""
     if req in LEGACY:
         return LEGACY[req]
+    if req in VARIABLE:
+        return None
     direction, size, kind = req >> 30, (req >> 16) & 0x3FFF, (req >> 8) & 0xFF
     if kind in FLAT_TYPES and direction and size:
         return size, bool(direction & _IOC_READ)
@@ -92,6 +99,8 @@ def ioctl(p, fd, req, arg):
         return host(SYS_IOCTL, fd, req, arg)
     if size == 0:
         return host(SYS_IOCTL, fd, req, 0)
+    if req == FS_IOC_FIEMAP:
+        size = _fiemap_size(p, arg)
     try:  # the guest's bytes, so what the kernel leaves alone round-trips
         buf = inbuf(p, arg, size) if arg else None
     except GuestFault:
@@ -104,3 +113,13 @@ def ioctl(p, fd, req, arg):
     if back:
         put(p, arg, buf, size)
     return ret
+
+
+def _fiemap_size(p, arg: int) -> int:
+    """The whole struct fiemap: the header says how many extents the guest made room for."""
+    try:
+        count = int.from_bytes(p.mem.read(arg + 24, 4), "little")
+        p.mem.read(arg, 32 + 56 * count)  # all of it must be the guest's, as for the kernel's copy-out
+    except GuestFault:
+        raise SyscallError(errno.EFAULT) from None
+    return 32 + 56 * count

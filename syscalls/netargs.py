@@ -162,7 +162,8 @@ class PrctlArgs(Arg):
                 data = t.proc.mem.read_cstr(a2, 16)
             except Exception:  # noqa: BLE001 - a bad pointer prints as the pointer
                 return f"{name}, {ptr(a2)}"
-            return f"{name}, {quote(data)}"
+            cut = len(data) >= 16  # no NUL in TASK_COMM_LEN bytes: strace shows 15 of them and "..."
+            return f"{name}, {quote(data[:15] if cut else data, t.strsize, cut)}"
         if opt == 4:
             return f"{name}, {PR_DUMPABLE.get(a2, str(a2))}"
         rest = ", ".join(f"{a:#x}" if a > 9 else str(a) for a in t.args[1:5])

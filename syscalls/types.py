@@ -354,9 +354,7 @@ class OpenFlags(Arg):
     def format(self, t, raw):
         raw &= 0xFFFF_FFFF
         acc = xlat.O_ACCMODE[raw & 3][1]
-        rest = raw & ~3
-        if raw & xlat.O_TMPFILE == xlat.O_TMPFILE:
-            rest &= ~0o200000  # O_TMPFILE includes O_DIRECTORY
+        rest = raw & ~3  # O_TMPFILE (which includes O_DIRECTORY's bit) comes first in O_FLAGS
         return acc if not rest else acc + "|" + flags_text(xlat.O_FLAGS, rest)
 
 

@@ -58,3 +58,21 @@ def need_tool(name: str) -> str:
     if path is None:
         pytest.fail(f"{name} is not installed (make deps installs it)")
     return path
+
+
+@pytest.fixture(autouse=True)
+def _host_signals_back():
+    """Tests that run a guest inside pytest (test_faults, test_tlb, test_gdb) leave elfemu's host
+    signal handlers behind; a later SIGPIPE or SIGTERM would then raise ProcessKilled inside pytest
+    (seen once in test_real_programs). Put Python's own dispositions back after every test."""
+    import signal
+
+    yield
+    for signo in signal.valid_signals():
+        try:
+            handler = signal.getsignal(signo)
+        except (OSError, ValueError):
+            continue
+        if type(getattr(handler, "__self__", None)).__name__ == "SignalState":
+            default = {signal.SIGPIPE: signal.SIG_IGN, signal.SIGINT: signal.default_int_handler}
+            signal.signal(signo, default.get(signo, signal.SIG_DFL))
