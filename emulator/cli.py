@@ -109,7 +109,8 @@ def program_args(rest: list[str], command: str):
 
 def main(argv: list[str] | None = None) -> int:
     # Ctrl-C before the guest runs must end elfemu the way it ends a native program, quietly.
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # Python's own; an inherited
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # SIG_IGN (a background job's) must stay
     argv = sys.argv[1:] if argv is None else argv
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE)

@@ -109,3 +109,19 @@ def test_execve_flushes_signal_actions(tmp_path, cc):
     native, emu = run_native([exe]), run_emu([exe])
     assert_same(native, emu)
     assert b"10: h=DFL flags=0 mask=0" in emu.stdout and b"3: h=IGN flags=0 mask=0" in emu.stdout
+
+
+def test_inherited_ignored_sigint_stays_ignored(tmp_path):
+    """A background job starts with SIGINT ignored; the guest must inherit that, as natively."""
+    import signal as host_signal
+
+    from tests.conftest import build_static
+
+    exe = build_static("gcc", ROOT / "tests" / "progs" / "exec_sigactions.c", tmp_path / "exec_sigactions")
+
+    def ignore_int():
+        host_signal.signal(host_signal.SIGINT, host_signal.SIG_IGN)
+
+    native, emu = run_native([exe, "child"], preexec_fn=ignore_int), run_emu([exe, "child"], preexec_fn=ignore_int)
+    assert_same(native, emu)
+    assert b"2: h=IGN" in emu.stdout
