@@ -314,7 +314,7 @@ class Enum(Arg):
         if name:
             return name
         if self.default == "hex":
-            return f"{raw:#x}"
+            return f"{raw:#x}" if not self.suffix else f"{raw:#x} /* {self.suffix} */" if raw else f"0 /* {self.suffix} */"
         text = str(s32(raw) if self.bits == 32 else s64(raw))
         return f"{text} /* {self.suffix} */" if self.suffix else text
 
