@@ -81,7 +81,7 @@ int main(int argc, char **argv) {
         pause();
         _exit(3);
     }
-    read(ready[0], buf, 1); /* signalled once it runs (see the report: a SIGTERM right after fork) */
+    read(ready[0], buf, 1); /* signalled once it runs */
     close(ready[0]);
     close(ready[1]);
     int pfd = syscall(SYS_pidfd_open, c, 0);
