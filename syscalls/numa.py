@@ -35,13 +35,13 @@ def set_mempolicy(p, mode, nodemask, maxnode):
 def get_mempolicy(p, mode, nodemask, maxnode, addr, flags):
     nbytes = _mask_bytes(maxnode)
     hmode = out(4) if mode else None
-    hmask = out(nbytes) if nodemask and nbytes else None
+    hmask = out(max(nbytes, 8)) if nodemask else None  # non-NULL even when empty: the host checks maxnode
     haddr = _host_addr(p, addr) if flags & MPOL_F_ADDR else addr
-    ret = host(NR_GET_MEMPOLICY, hmode, hmask if nodemask else None, maxnode, haddr, flags)
+    ret = host(NR_GET_MEMPOLICY, hmode, hmask, maxnode, haddr, flags)
     if hmode is not None:
         put(p, mode, hmode)
     if hmask is not None:
-        put(p, nodemask, hmask)
+        put(p, nodemask, hmask, nbytes)
     return ret
 
 

@@ -99,6 +99,11 @@ int main(void) {
     unsigned long nodes[2] = {0, 0};
     r = sc(SYS_get_mempolicy, (long)&mode, (long)nodes, 128, 0, 0);
     printf("get_mempolicy: %ld mode=%d\n", r, mode);
+    for (int maxnode = 0; maxnode < 3; maxnode++) { /* an empty mask still counts as a mask */
+        nodes[0] = 7;
+        r = sc(SYS_get_mempolicy, (long)&mode, (long)nodes, maxnode, 0, 0);
+        printf("get_mempolicy maxnode %d: %ld %lx\n", maxnode, r, nodes[0]);
+    }
     char *page = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     page[0] = 1;
     r = sc(SYS_get_mempolicy, (long)&mode, 0, 0, (long)page, 2 /* MPOL_F_ADDR */);
