@@ -9,7 +9,7 @@ import struct
 from syscalls import xlat
 from syscalls.netargs import Msghdr
 from syscalls.structs import StructPtr
-from syscalls.types import OPENFLAGS, Arg, Flags, TraceContext, flags_text, ptr
+from syscalls.types import OPENFLAGS, Arg, NotedFlags, TraceContext, flags_text, ptr
 
 MQ_FLAGS = [(0o4000, "O_NONBLOCK")]
 SIGEV_NOTIFY = {0: "SIGEV_SIGNAL", 1: "SIGEV_NONE", 2: "SIGEV_THREAD", 4: "SIGEV_THREAD_ID"}
@@ -24,20 +24,6 @@ def mq_attr_text(data: bytes) -> str:
     flags, maxmsg, msgsize, curmsgs = struct.unpack_from("<qqqq", data)
     return (f"{{mq_flags={flags_text(MQ_FLAGS, flags & 0xFFFF_FFFF_FFFF_FFFF)}, mq_maxmsg={maxmsg}, "
             f"mq_msgsize={msgsize}, mq_curmsgs={curmsgs}}}")
-
-
-class NotedFlags(Flags):
-    """Flags as strace prints them when none is known: 0x4d /* PIDFD_??? */."""
-
-    def __init__(self, table, unknown: str):
-        super().__init__(table)
-        self.unknown = unknown
-
-    def format(self, t, raw):
-        raw &= 0xFFFF_FFFF
-        if raw and not any(raw & v for v, _ in self.table):
-            return f"{raw:#x} /* {self.unknown} */"
-        return flags_text(self.table, raw)
 
 
 class MqAttr(StructPtr):

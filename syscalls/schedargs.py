@@ -11,7 +11,7 @@ import struct
 
 from syscalls import xlat
 from syscalls.structs import StructPtr
-from syscalls.types import Arg, Enum, Flags, Ret, flags_text, ptr, s32
+from syscalls.types import Arg, Enum, NotedFlags, Ret, flags_text, ptr, s32
 
 POLICY_NAMES = dict(xlat.SCHED_POLICIES)
 MPOL_NAMES = dict(xlat.MPOL_MODES)
@@ -186,16 +186,19 @@ def _long_text(v: int) -> str:
 
 
 class NodeMask(Arg):
-    """A node bitmap of `args[maxnode]` - 1 bits, printed as an array of longs."""
+    """A node bitmap of `args[maxnode]` - 1 bits, printed as an array of longs (on failure too)."""
 
     def __init__(self, maxnode: int, out: bool = False):
         self.maxnode = maxnode
         self.out = out
 
     def format(self, t, raw):
-        nlongs = (t.args[self.maxnode] + 62) // 64
-        if raw == 0 or nlongs == 0 or (self.out and t.failed) or raw + nlongs * 8 > 1 << 64:
+        maxnode = t.args[self.maxnode]
+        nlongs = ((maxnode + 62) & 0xFFFF_FFFF_FFFF_FFFF) // 64  # C's arithmetic, wrap included
+        if nlongs < maxnode // 64 or (maxnode and not nlongs):
             return ptr(raw)
+        if raw == 0 or nlongs == 0:
+            return "NULL" if raw == 0 else "[]"
         shown = min(nlongs, t.strsize)
         data = t.read(raw, 8 * shown)
         if data is None:
@@ -226,7 +229,7 @@ CAP_HEADER = CapHeader()
 CAP_DATA_IN, CAP_DATA_OUT = CapData(out=False), CapData(out=True)
 MPOL_MODE = MpolMode()
 MPOL_MODE_OUT = MpolModeOut()
-MPOL_GET_FLAGS = Flags(xlat.MPOL_GET_FLAGS)
-MPOL_MBIND_FLAGS = Flags(xlat.MPOL_MBIND_FLAGS)
+MPOL_GET_FLAGS = NotedFlags(xlat.MPOL_GET_FLAGS, "MPOL_???")
+MPOL_MBIND_FLAGS = NotedFlags(xlat.MPOL_MBIND_FLAGS, "MPOL_???")
 MEMBARRIER = Enum(xlat.MEMBARRIER_CMDS, default="hex", suffix="MEMBARRIER_CMD_???")
 RET_MEMBARRIER = MembarrierRet()

@@ -299,6 +299,20 @@ class Flags(Arg):
         return flags_text(self.table, raw & ((1 << self.bits) - 1), self.zero)
 
 
+class NotedFlags(Flags):
+    """Flags as strace prints them when none is known: 0x4d /* PIDFD_??? */."""
+
+    def __init__(self, table, unknown: str):
+        super().__init__(table)
+        self.unknown = unknown
+
+    def format(self, t, raw):
+        raw &= 0xFFFF_FFFF
+        if raw and not any(raw & v for v, _ in self.table):
+            return f"{raw:#x} /* {self.unknown} */"
+        return flags_text(self.table, raw)
+
+
 class Enum(Arg):
     """A constant printed by name (ARCH_SET_FS, SEEK_SET, ...), else as a number."""
 
