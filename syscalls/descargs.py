@@ -9,7 +9,7 @@ import struct
 from syscalls import xlat
 from syscalls.netargs import Msghdr
 from syscalls.structs import StructPtr
-from syscalls.types import OPENFLAGS, Arg, NotedFlags, TraceContext, flags_text, ptr
+from syscalls.types import OPENFLAGS, Arg, NotedFlags, TraceContext, flags_text, ptr, s32
 
 MQ_FLAGS = [(0o4000, "O_NONBLOCK")]
 SIGEV_NOTIFY = {0: "SIGEV_SIGNAL", 1: "SIGEV_NONE", 2: "SIGEV_THREAD", 4: "SIGEV_THREAD_ID"}
@@ -67,10 +67,10 @@ class Sigevent(StructPtr):
     size = 64
 
     def show(self, t, data):
-        value, signo, notify, word = struct.unpack_from("<Qiiq", data)
-        parts = [f"sigev_value={{sival_int={value & 0xFFFF_FFFF}, sival_ptr={value:#x}}}"] if value else []
-        parts.append(f"sigev_signo={xlat.signame(signo)}")
-        parts.append("sigev_notify=" + SIGEV_NOTIFY.get(notify & 0xFFFF_FFFF, f"{notify:#x} /* SIGEV_??? */"))
+        value, signo, notify, word = struct.unpack_from("<QIIq", data)
+        parts = [f"sigev_value={{sival_int={s32(value)}, sival_ptr={value:#x}}}"] if value else []
+        parts.append(f"sigev_signo={xlat.SIGNAL_NAMES.get(signo, signo)}")
+        parts.append("sigev_notify=" + SIGEV_NOTIFY.get(notify, f"{notify:#x} /* SIGEV_??? */"))
         if notify == 4:
             parts.append(f"sigev_notify_thread_id={word & 0xFFFF_FFFF}")
         elif notify == 2:
@@ -126,4 +126,5 @@ SIGEVENT = Sigevent()
 LOFF = Loff()
 OPEN_HOW = OpenHow()
 PIDFD_OPEN_FLAGS = NotedFlags(PIDFD_FLAGS, "PIDFD_???")
+SPLICE_FLAGS = NotedFlags(xlat.SPLICE_FLAGS, "SPLICE_F_???")
 MMSG_SENT, MMSG_RECEIVED = Mmsgvec(received=False), Mmsgvec(received=True)

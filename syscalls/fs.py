@@ -149,15 +149,16 @@ def openat(p, fd, path, flags, mode):
     return waiting(p, SYS_OPENAT, dirfd(p, fd, path), path, flags, mode & 0xFFFF_FFFF)
 
 
-def openat2(p, fd, path, how, size):
+def openat2(p, fd, path_addr, how, size):
     """openat with a struct open_how {flags, mode, resolve}: the host's, after the same look at
-    elfemu's own /proc files as openat (only when nothing in `resolve` restricts the walk)."""
-    check_path(path)
+    elfemu's own /proc files as openat (only when nothing in `resolve` restricts the walk).
+    The path is read after the struct, as the kernel does."""
     if size < OPEN_HOW_SIZE:
         raise SyscallError(errno.EINVAL)
     if size > PAGE:
         raise SyscallError(errno.E2BIG)
     hbuf = inbuf(p, how, size)
+    path = check_path(p.mem.read_cstr(path_addr, PAGE))
     flags, mode, resolve = struct.unpack_from("<QQQ", hbuf.raw)
     if not resolve and not flags & ~0xFFFF_FFFF and not flags & (O_NOFOLLOW | O_PATH):
         virtual = procfs.absolute(p, fd, path)

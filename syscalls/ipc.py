@@ -102,12 +102,9 @@ def semtimedop(p, semid, sops, nsops, timeout):
 
 # ----- messages ----------------------------------------------------------------------------------
 def msgsnd(p, msqid, msgp, msgsz, msgflg):
-    buf = None
-    if 0 <= s64(msgsz) <= MAX_MSG:
-        try:
-            buf = inbuf(p, msgp, 8 + msgsz)
-        except GuestFault:
-            buf = None  # the host checks the size and the id first, then says EFAULT
+    p.mem.read(msgp, 8)  # the kernel reads mtype before anything else
+    # a size out of range: the host's EINVAL comes before it reads any text
+    buf = inbuf(p, msgp, 8 + msgsz if 0 <= s64(msgsz) <= MAX_MSG else 8)
     return waiting(p, NR_MSGSND, msqid, buf, msgsz, msgflg, restart=ERESTARTNOHAND)
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import struct
 
-from syscalls.types import Arg, Enum, Flags, flags_text, ptr, quote
+from syscalls.types import Arg, Enum, NotedFlags, flags_text, ptr, quote
 
 IPC_64 = 0x100
 IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO = 0, 1, 2, 3
 SHM_STAT, SHM_INFO, SHM_STAT_ANY = 13, 14, 15
 SEM_STAT, SEM_INFO, SEM_STAT_ANY = 18, 19, 20
 MSG_STAT, MSG_INFO, MSG_STAT_ANY = 11, 12, 13
-IPC_GET_FLAGS = [(0o1000, "IPC_CREAT"), (0o2000, "IPC_EXCL"), (0o4000, "SHM_HUGETLB"), (0o10000, "SHM_NORESERVE")]
+SHMGET_FLAGS = [(0o1000, "IPC_CREAT"), (0o2000, "IPC_EXCL"), (0o4000, "SHM_HUGETLB"), (0o10000, "SHM_NORESERVE")]
+IPC_GET_FLAGS = [(0o1000, "IPC_CREAT"), (0o2000, "IPC_EXCL"), (0o4000, "IPC_NOWAIT")]
+SHM_HUGE_SHIFT = 26
 IPC_BASE_CMDS = [(IPC_RMID, "IPC_RMID"), (IPC_SET, "IPC_SET"), (IPC_STAT, "IPC_STAT"), (IPC_INFO, "IPC_INFO")]
 SHM_CMDS = IPC_BASE_CMDS + [(11, "SHM_LOCK"), (12, "SHM_UNLOCK"), (13, "SHM_STAT"), (14, "SHM_INFO"),
                             (15, "SHM_STAT_ANY")]
@@ -20,8 +22,8 @@ SEM_CMDS = IPC_BASE_CMDS + [(11, "GETPID"), (12, "GETVAL"), (13, "GETALL"), (14,
                             (16, "SETVAL"), (17, "SETALL"), (18, "SEM_STAT"), (19, "SEM_INFO"), (20, "SEM_STAT_ANY")]
 MSG_CMDS = IPC_BASE_CMDS + [(11, "MSG_STAT"), (12, "MSG_INFO"), (13, "MSG_STAT_ANY")]
 SHMAT_FLAGS = [(0o10000, "SHM_RDONLY"), (0o20000, "SHM_RND"), (0o40000, "SHM_REMAP"), (0o100000, "SHM_EXEC")]
-SEM_FLAGS = [(0o4000, "IPC_NOWAIT"), (0x1000, "SEM_UNDO")]
-MSG_FLAGS = [(0o4000, "IPC_NOWAIT"), (0o10000, "MSG_NOERROR"), (0o20000, "MSG_EXCEPT"), (0o40000, "MSG_COPY")]
+SEM_FLAGS = [(0x1000, "SEM_UNDO"), (0o4000, "IPC_NOWAIT")]
+MSG_FLAGS = [(0o10000, "MSG_NOERROR"), (0o20000, "MSG_EXCEPT"), (0o40000, "MSG_COPY"), (0o4000, "IPC_NOWAIT")]
 
 
 class IpcKey(Arg):
@@ -31,12 +33,20 @@ class IpcKey(Arg):
 
 
 class IpcGetFlags(Arg):
-    """IPC_CREAT|IPC_EXCL|0600: the flags, then the permission bits in octal."""
+    """IPC_CREAT|IPC_EXCL|0600: the flags (shmget's with its huge page size), then the mode in octal."""
+
+    def __init__(self, table, huge: bool = False):
+        self.table = table
+        self.huge = huge
 
     def format(self, t, raw):
-        rest = raw & 0xFFFF_FFFF & ~0o777
-        mode = f"0{raw & 0o777:o}" if raw & 0o777 else "000"
-        return flags_text(IPC_GET_FLAGS, rest) + "|" + mode if rest else mode
+        raw &= 0xFFFF_FFFF
+        huge = raw >> SHM_HUGE_SHIFT if self.huge else 0
+        rest = raw & ~0o777 & ~(huge << SHM_HUGE_SHIFT)
+        parts = [flags_text(self.table, rest)] if rest else []
+        if huge:
+            parts.append(f"{huge}<<SHM_HUGE_SHIFT")
+        return "|".join([*parts, f"0{raw & 0o777:02o}"])  # C's %#03o
 
 
 class IpcCmd(Enum):
@@ -151,6 +161,8 @@ class Sembufs(Arg):
 
     def format(self, t, raw):
         n = t.args[self.count] & 0xFFFF_FFFF
+        if raw and not n:
+            return "[]"
         shown = min(n, t.strsize)
         data = t.read(raw, 6 * shown) if raw and shown else None
         if data is None:
@@ -159,7 +171,7 @@ class Sembufs(Arg):
         for i in range(shown):
             num, op, flg = struct.unpack_from("<Hhh", data, 6 * i)
             flg &= 0xFFFF
-            known = flg & (0o4000 | 0x1000)
+            known = flg & (0x1000 | 0o4000)
             ftext = flags_text(SEM_FLAGS, flg) if known or not flg else f"{flg:#x} /* SEM_??? */"
             items.append(f"{{sem_num={num}, sem_op={op}, sem_flg={ftext}}}")
         return "[" + ", ".join(items) + (", ..." if shown < n else "") + "]"
@@ -187,14 +199,14 @@ class Msgbuf(Arg):
 
 
 IPC_KEY = IpcKey()
-IPC_GET = IpcGetFlags()
+IPC_GET, SHMGET_FLAGS_T = IpcGetFlags(IPC_GET_FLAGS), IpcGetFlags(SHMGET_FLAGS, huge=True)
 SHM_CMD = IpcCmd(SHM_CMDS, default="hex", suffix="SHM_???")
 SEM_CMD = IpcCmd(SEM_CMDS, default="hex", suffix="SEM_???")
 MSG_CMD = IpcCmd(MSG_CMDS, default="hex", suffix="MSG_???")
 SHMCTL_BUF = IpcBuf("shm", 1)
 SEMCTL_ARG = IpcBuf("sem", 2)
 MSGCTL_BUF = IpcBuf("msg", 1)
-SHMAT_FLAGS_T = Flags(SHMAT_FLAGS)
+SHMAT_FLAGS_T = NotedFlags(SHMAT_FLAGS, "SHM_???")
 SEMBUFS = Sembufs(2)
 MSGBUF_IN, MSGBUF_OUT = Msgbuf(out=False), Msgbuf(out=True)
-MSG_FLAGS_T = Flags(MSG_FLAGS)
+MSG_FLAGS_T = NotedFlags(MSG_FLAGS, "MSG_???")

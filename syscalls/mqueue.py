@@ -22,15 +22,18 @@ def mq_unlink(p, name):
 
 
 def mq_timedsend(p, mqdes, msg, length, prio, timeout):
+    ts = inbuf(p, timeout, TIMESPEC_SIZE)  # the kernel's order: the timeout, the queue, then the message
+    hfd = p.fds.host(mqdes)
     data = inbuf(p, msg, min(length, MAX_MSG)) if length else None
-    return waiting(p, NR_MQ_TIMEDSEND, p.fds.host(mqdes), data, length, prio, inbuf(p, timeout, TIMESPEC_SIZE))
+    return waiting(p, NR_MQ_TIMEDSEND, hfd, data, length, prio, ts)
 
 
 def mq_timedreceive(p, mqdes, msg, length, prio, timeout):
     n = min(length, MAX_MSG) if s64(length) >= 0 else 0
     buf = out(max(n, 1))
     hprio = out(4) if prio else None
-    got = waiting(p, NR_MQ_TIMEDRECEIVE, p.fds.host(mqdes), buf, n, hprio, inbuf(p, timeout, TIMESPEC_SIZE))
+    ts = inbuf(p, timeout, TIMESPEC_SIZE)
+    got = waiting(p, NR_MQ_TIMEDRECEIVE, p.fds.host(mqdes), buf, n, hprio, ts)
     put(p, msg, buf, got)
     if hprio is not None:
         put(p, prio, hprio)
@@ -38,12 +41,14 @@ def mq_timedreceive(p, mqdes, msg, length, prio, timeout):
 
 
 def mq_notify(p, mqdes, sevp):
-    return host(NR_MQ_NOTIFY, p.fds.host(mqdes), inbuf(p, sevp, SIGEVENT_SIZE))
+    sev = inbuf(p, sevp, SIGEVENT_SIZE)
+    return host(NR_MQ_NOTIFY, p.fds.host(mqdes), sev)
 
 
 def mq_getsetattr(p, mqdes, newattr, oldattr):
     old = out(MQ_ATTR_SIZE) if oldattr else None
-    ret = host(NR_MQ_GETSETATTR, p.fds.host(mqdes), inbuf(p, newattr, MQ_ATTR_SIZE), old)
+    new = inbuf(p, newattr, MQ_ATTR_SIZE)
+    ret = host(NR_MQ_GETSETATTR, p.fds.host(mqdes), new, old)
     if old is not None:
         put(p, oldattr, old)
     return ret

@@ -7,6 +7,8 @@ gathered into (or scattered from) one host buffer.
 
 import ctypes
 import errno
+import os
+import stat
 import struct
 import time
 
@@ -91,11 +93,19 @@ def recvmsg(p, fd, msg, flags):
 
 # ----- sendmmsg, recvmmsg: one sendmsg/recvmsg per struct mmsghdr (a msghdr and its msg_len) ----------
 MMSGHDR_SIZE = 64
-MSG_DONTWAIT, MSG_WAITFORONE = 0x40, 0x10000
+MSG_DONTWAIT, MSG_WAITFORONE, MSG_CMSG_COMPAT = 0x40, 0x10000, 0x80000000
+
+
+def _mmsg_checks(p, fd: int, flags: int) -> None:
+    if flags & MSG_CMSG_COMPAT:
+        raise SyscallError(errno.EINVAL)
+    if not stat.S_ISSOCK(os.fstat(p.fds.host(fd)).st_mode):  # EBADF, ENOTSOCK before any struct is read
+        raise SyscallError(errno.ENOTSOCK)
 
 
 def sendmmsg(p, fd, msgvec, vlen, flags):
     """Like the kernel: stops at the first error, which is the call's only when nothing was sent."""
+    _mmsg_checks(p, fd, flags)
     vlen = min(vlen, UIO_MAXIOV)
     sent = 0
     for i in range(vlen):
@@ -114,6 +124,8 @@ def sendmmsg(p, fd, msgvec, vlen, flags):
 def recvmmsg(p, fd, msgvec, vlen, flags, timeout):
     """The timeout, as in Linux, is only checked after each datagram; MSG_WAITFORONE turns on
     MSG_DONTWAIT after the first."""
+    if flags & MSG_CMSG_COMPAT:
+        raise SyscallError(errno.EINVAL)
     vlen = min(vlen, UIO_MAXIOV)
     deadline = None
     if timeout:
@@ -121,6 +133,7 @@ def recvmmsg(p, fd, msgvec, vlen, flags, timeout):
         if sec < 0 or not 0 <= nsec < 1_000_000_000:
             raise SyscallError(errno.EINVAL)
         deadline = time.monotonic() + sec + nsec / 1e9
+    _mmsg_checks(p, fd, 0)
     got = 0
     for i in range(vlen):
         hdr = msgvec + i * MMSGHDR_SIZE

@@ -10,11 +10,12 @@ still checks modes and flags first and then answers EFAULT, in its own order.
 import errno
 
 from emulator.memory import PAGE, page_up
-from syscalls.errors import SyscallError
+from syscalls.errors import GuestFault, SyscallError
 from syscalls.fsbase import host, inbuf, out, put
 
 NR_MBIND, NR_SET_MEMPOLICY, NR_GET_MEMPOLICY, NR_MEMBARRIER = 237, 238, 239, 324
 MPOL_F_ADDR = 2
+UNMAPPED = 8
 MAX_NODE_BYTES = PAGE  # the kernel refuses masks of more than PAGE_SIZE * 8 bits
 
 
@@ -28,8 +29,17 @@ def _host_addr(p, addr: int) -> int:
     return v.host + (addr - v.start) if v is not None and v.host else 0
 
 
+def _mask_in(p, nodemask: int, maxnode: int):
+    """A host copy of the node mask; one the guest cannot give is a host address that faults
+    (8: page 0 is never mapped), so the host still checks the mode and maxnode first."""
+    try:
+        return inbuf(p, nodemask, _mask_bytes(maxnode))
+    except GuestFault:
+        return UNMAPPED
+
+
 def set_mempolicy(p, mode, nodemask, maxnode):
-    return host(NR_SET_MEMPOLICY, mode, inbuf(p, nodemask, _mask_bytes(maxnode)), maxnode)
+    return host(NR_SET_MEMPOLICY, mode, _mask_in(p, nodemask, maxnode), maxnode)
 
 
 def get_mempolicy(p, mode, nodemask, maxnode, addr, flags):
@@ -46,9 +56,9 @@ def get_mempolicy(p, mode, nodemask, maxnode, addr, flags):
 
 
 def mbind(p, start, length, mode, nodemask, maxnode, flags):
-    mask = inbuf(p, nodemask, _mask_bytes(maxnode))
     if start % PAGE or length > 1 << 47:
         raise SyscallError(errno.EINVAL)
+    mask = _mask_in(p, nodemask, maxnode)
     end = start + page_up(length)
     if start == end:
         return host(NR_MBIND, start, 0, mode, mask, maxnode, flags)

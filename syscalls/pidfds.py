@@ -4,9 +4,11 @@ A signal a pidfd sends to our own process is delivered inside elfemu, as kill's 
 arrives before the call returns, as the kernel's would.
 """
 
+import errno
 import os
 
 from syscalls import signal
+from syscalls.errors import SyscallError
 from syscalls.fsbase import host, inbuf
 
 NR_PIDFD_SEND_SIGNAL, NR_PIDFD_OPEN, NR_PIDFD_GETFD = 424, 434, 438
@@ -19,6 +21,8 @@ def pidfd_open(p, pid, flags):
 
 
 def pidfd_getfd(p, pidfd, targetfd, flags):
+    if flags & 0xFFFF_FFFF:  # an unsigned int
+        raise SyscallError(errno.EINVAL)
     return host(NR_PIDFD_GETFD, p.fds.host(pidfd), targetfd, flags)
 
 

@@ -38,6 +38,20 @@ class SchedPolicy(Arg):
         return policy_text(raw)
 
 
+class PolicyOnly(Arg):
+    """sched_get_priority_max/min's policy: no SCHED_RESET_ON_FORK there."""
+
+    def format(self, t, raw):
+        return xval(POLICY_NAMES, raw & 0xFFFF_FFFF, "SCHED_???")
+
+
+class MembarrierCpu(Arg):
+    """membarrier's cpu_id: shown only with MEMBARRIER_CMD_FLAG_CPU."""
+
+    def format(self, t, raw):
+        return str(s32(raw)) if t.args[1] & 1 else ""
+
+
 class PolicyRet(Ret):
     """sched_getscheduler: 0 (SCHED_OTHER)."""
 
@@ -160,15 +174,23 @@ class CapData(Arg):
 
 # ----- memory policies ------------------------------------------------------------------------
 def mpol_text(raw: int) -> str:
-    raw &= 0xFFFF_FFFF
+    """strace's print_mode: MPOL_BIND|MPOL_F_STATIC_NODES; an unknown mode with flags is all flags."""
     flags = raw & 0xE000
-    text = xval(MPOL_NAMES, raw & ~0xE000, "MPOL_???")
-    return text + "|" + flags_text(xlat.MPOL_MODE_FLAGS, flags) if flags else text
+    if not flags:
+        return xval(MPOL_NAMES, raw, "MPOL_???")
+    if raw & ~0xE000 not in MPOL_NAMES:
+        return flags_text(xlat.MPOL_MODE_FLAGS, raw)
+    return MPOL_NAMES[raw & ~0xE000] + "|" + flags_text(xlat.MPOL_MODE_FLAGS, flags)
 
 
 class MpolMode(Arg):
+    """set_mempolicy's int mode, or mbind's full 64-bit one."""
+
+    def __init__(self, bits: int = 32):
+        self.mask = (1 << bits) - 1
+
     def format(self, t, raw):
-        return mpol_text(raw)
+        return mpol_text(raw & self.mask)
 
 
 class MpolModeOut(StructPtr):
@@ -199,6 +221,8 @@ class NodeMask(Arg):
             return ptr(raw)
         if raw == 0 or nlongs == 0:
             return "NULL" if raw == 0 else "[]"
+        if self.out and t.failed:
+            return ptr(raw)
         shown = min(nlongs, t.strsize)
         data = t.read(raw, 8 * shown)
         if data is None:
@@ -227,9 +251,12 @@ IOPRIO = Ioprio()
 RET_IOPRIO = IoprioRet()
 CAP_HEADER = CapHeader()
 CAP_DATA_IN, CAP_DATA_OUT = CapData(out=False), CapData(out=True)
-MPOL_MODE = MpolMode()
+MPOL_MODE, MPOL_MODE64 = MpolMode(), MpolMode(bits=64)
+POLICY_ONLY = PolicyOnly()
+MEMBARRIER_FLAGS = NotedFlags([(1, "MEMBARRIER_CMD_FLAG_CPU")], "MEMBARRIER_CMD_FLAG_???")
+MEMBARRIER_CPU = MembarrierCpu()
 MPOL_MODE_OUT = MpolModeOut()
-MPOL_GET_FLAGS = NotedFlags(xlat.MPOL_GET_FLAGS, "MPOL_???")
+MPOL_GET_FLAGS = NotedFlags(xlat.MPOL_GET_FLAGS, "MPOL_???", bits=64)
 MPOL_MBIND_FLAGS = NotedFlags(xlat.MPOL_MBIND_FLAGS, "MPOL_???")
 MEMBARRIER = Enum(xlat.MEMBARRIER_CMDS, default="hex", suffix="MEMBARRIER_CMD_???")
 RET_MEMBARRIER = MembarrierRet()

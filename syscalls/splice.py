@@ -18,11 +18,22 @@ from syscalls.fsbase import inbuf, put, waiting
 NR_SPLICE, NR_TEE, NR_VMSPLICE = 275, 276, 278
 UIO_MAXIOV = 1024
 O_ACCMODE, O_WRONLY = 3, 1
+SPLICE_F_ALL = 0xF
+
+
+def _check(length: int, flags: int) -> bool:
+    """The kernel's first checks: nothing to move is 0, unknown flags are EINVAL."""
+    if flags & ~SPLICE_F_ALL & 0xFFFF_FFFF:
+        raise SyscallError(errno.EINVAL)
+    return length != 0
 
 
 def splice(p, fd_in, off_in, fd_out, off_out, length, flags):
+    if not _check(length, flags):
+        return 0
+    hfd_in, hfd_out = p.fds.host(fd_in), p.fds.host(fd_out)
     hin, hout = inbuf(p, off_in, 8), inbuf(p, off_out, 8)
-    ret = waiting(p, NR_SPLICE, p.fds.host(fd_in), hin, p.fds.host(fd_out), hout, length, flags)
+    ret = waiting(p, NR_SPLICE, hfd_in, hin, hfd_out, hout, length, flags)
     if hin is not None:
         put(p, off_in, hin)
     if hout is not None:
@@ -31,6 +42,8 @@ def splice(p, fd_in, off_in, fd_out, off_out, length, flags):
 
 
 def tee(p, fd_in, fd_out, length, flags):
+    if not _check(length, flags):
+        return 0
     return waiting(p, NR_TEE, p.fds.host(fd_in), p.fds.host(fd_out), length, flags)
 
 
@@ -49,6 +62,7 @@ def _host_iovecs(p, iov: int, count: int, into_memory: bool) -> bytes:
 
 
 def vmsplice(p, fd, iov, nr_segs, flags):
+    _check(1, flags)
     hfd = p.fds.host(fd)
     reading = fcntl.fcntl(hfd, fcntl.F_GETFL) & O_ACCMODE != O_WRONLY  # the read end: pipe -> memory
     vecs = _host_iovecs(p, iov, nr_segs, reading)

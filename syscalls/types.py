@@ -302,12 +302,12 @@ class Flags(Arg):
 class NotedFlags(Flags):
     """Flags as strace prints them when none is known: 0x4d /* PIDFD_??? */."""
 
-    def __init__(self, table, unknown: str):
-        super().__init__(table)
+    def __init__(self, table, unknown: str, bits: int = 32):
+        super().__init__(table, bits=bits)
         self.unknown = unknown
 
     def format(self, t, raw):
-        raw &= 0xFFFF_FFFF
+        raw &= (1 << self.bits) - 1
         if raw and not any(raw & v for v, _ in self.table):
             return f"{raw:#x} /* {self.unknown} */"
         return flags_text(self.table, raw)
