@@ -9,7 +9,7 @@ import struct
 
 from syscalls import xlat
 from syscalls.structs import StructPtr
-from syscalls.types import Ptr, flags_text, ptr
+from syscalls.types import Ptr, flags_text, ptr, s32
 
 EVENT = struct.Struct("<IQ")  # packed on x86-64
 
@@ -81,8 +81,3 @@ class Sigevent(StructPtr):
             function, attributes = struct.unpack_from("<QQ", data, 16)
             parts += [f"sigev_notify_function={ptr(function)}", f"sigev_notify_attributes={ptr(attributes)}"]
         return "{" + ", ".join(parts) + "}"
-
-
-def s32(v: int) -> int:
-    v &= 0xFFFF_FFFF
-    return v - (1 << 32) if v & 0x8000_0000 else v

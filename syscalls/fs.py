@@ -21,6 +21,7 @@ SYS_LSEEK, SYS_SENDFILE, SYS_FCNTL, SYS_OPENAT, SYS_DUP, SYS_DUP2, SYS_DUP3 = 8,
 SYS_FLOCK, SYS_FADVISE64, SYS_FALLOCATE, SYS_SYNC_FILE_RANGE = 73, 221, 285, 277
 SYS_COPY_FILE_RANGE, SYS_CLOSE_RANGE, SYS_MEMFD_CREATE, SYS_READAHEAD = 326, 436, 319, 187
 O_CREAT, O_TRUNC, O_WRONLY, O_NOFOLLOW, O_PATH = 0o100, 0o1000, 0o1, 0o400000, 0o10000000
+SYS_OPENAT2, OPEN_HOW_SIZE, PAGE = 437, 24, 4096
 UIO_MAXIOV = 1024
 IOVEC = struct.Struct("<QQ")
 
@@ -151,6 +152,26 @@ def openat(p, fd, path, flags, mode):
             if got is not None:
                 return got
     return waiting(p, SYS_OPENAT, dirfd(p, fd, path), path, flags, mode & 0xFFFF_FFFF)
+
+
+def openat2(p, fd, path_addr, how, size):
+    """openat with a struct open_how {flags, mode, resolve}: the host's, after the same look at
+    elfemu's own /proc files as openat (only when nothing in `resolve` restricts the walk).
+    The path is read after the struct, as the kernel does."""
+    if size < OPEN_HOW_SIZE:
+        raise SyscallError(errno.EINVAL)
+    if size > PAGE:
+        raise SyscallError(errno.E2BIG)
+    hbuf = inbuf(p, how, size)
+    path = check_path(p.mem.read_cstr(path_addr, PAGE))
+    flags, mode, resolve = struct.unpack_from("<QQQ", hbuf.raw)
+    if not resolve and not flags & ~0xFFFF_FFFF and not flags & (O_NOFOLLOW | O_PATH):
+        virtual = procfs.absolute(p, fd, path)
+        if virtual.startswith(b"/"):
+            got = procfs.open_virtual(p, virtual, flags, mode)
+            if got is not None:
+                return got
+    return waiting(p, SYS_OPENAT2, dirfd(p, fd, path), path, hbuf, size)
 
 
 def open_(p, path, flags, mode):

@@ -22,6 +22,7 @@ _syscall.restype = ctypes.c_long
 MAX_RW_COUNT = 0x7FFF_F000  # Linux caps one read/write at this many bytes
 PATH_MAX = 4096
 PROT_WRITE = 0x2
+ERESTARTSYS = 512  # the signal code makes it EINTR, or a restart under SA_RESTART
 
 
 def _arg(a):
@@ -47,16 +48,17 @@ def host(nr: int, *args) -> int:
     return ret
 
 
-def waiting(p, nr: int, *args) -> int:
+def waiting(p, nr: int, *args, restart: int = ERESTARTSYS) -> int:
     """host() for a call that may block (open of a FIFO, F_SETLKW, flock): a guest signal
-    ends it through the signal code's call_blocking (EINTR, or a restart under SA_RESTART);
+    ends it through the signal code's call_blocking (EINTR, or a restart under SA_RESTART;
+    `restart` is the kernel's own choice for calls that differ, such as semop's plain EINTR);
     an EINTR caused by a host signal the guest does not see just calls again."""
     sig = getattr(p, "sig", None)
     if sig is None:
         return host(nr, *args)
     cargs = [ctypes.c_long(nr), *[_arg(a) for a in args]]
     while True:
-        ret = sig.call_blocking(_syscall, *cargs)
+        ret = sig.call_blocking(_syscall, *cargs, restart=restart)
         if ret != -1:
             return ret
         err = ctypes.get_errno()

@@ -15,6 +15,7 @@ error from posix_spawn; musl reports it through a pipe and is unaffected).
 
 import errno
 import os
+import signal
 import struct
 import sys
 
@@ -71,7 +72,14 @@ def host_fork(p, vfork: bool = False) -> int:
     rfd = wfd = -1
     if vfork:
         rfd, wfd = os.pipe2(os.O_CLOEXEC)
-    pid = os.fork()
+    # Host signals wait (blocked, pending in the kernel) until the child has its own wake-up pipes:
+    # one that arrived in between would wake the parent's watcher and be lost to the child.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        raise
     if pid == 0:  # the child
         if rfd >= 0:
             os.close(rfd)
@@ -80,7 +88,9 @@ def host_fork(p, vfork: bool = False) -> int:
         if wfd >= 0:
             p.vfork_fd = p.fds.hide(wfd)
         p.after_fork_child()
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
         return 0
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     if rfd >= 0:
         os.close(wfd)
         try:

@@ -7,9 +7,12 @@ gathered into (or scattered from) one host buffer.
 
 import ctypes
 import errno
+import os
+import stat
 import struct
+import time
 
-from syscalls.errors import SyscallError
+from syscalls.errors import GuestFault, SyscallError
 from syscalls.sockets import MAX_ADDR, MAX_IO, raw
 
 MSGHDR = struct.Struct("<QI4xQQQQi4x")  # name, namelen, iov, iovlen, control, controllen, flags
@@ -85,4 +88,65 @@ def recvmsg(p, fd, msg, flags):
     p.mem.write(msg + 8, struct.pack("<I", out_namelen if name else 0))
     p.mem.write(msg + 40, struct.pack("<Q", out_controllen if control else 0))
     p.mem.write(msg + 48, struct.pack("<i", out_flags))
+    return got
+
+
+# ----- sendmmsg, recvmmsg: one sendmsg/recvmsg per struct mmsghdr (a msghdr and its msg_len) ----------
+MMSGHDR_SIZE = 64
+MSG_DONTWAIT, MSG_WAITFORONE, MSG_CMSG_COMPAT = 0x40, 0x10000, 0x80000000
+
+
+def _mmsg_checks(p, fd: int, flags: int) -> None:
+    if flags & MSG_CMSG_COMPAT:
+        raise SyscallError(errno.EINVAL)
+    if not stat.S_ISSOCK(os.fstat(p.fds.host(fd)).st_mode):  # EBADF, ENOTSOCK before any struct is read
+        raise SyscallError(errno.ENOTSOCK)
+
+
+def sendmmsg(p, fd, msgvec, vlen, flags):
+    """Like the kernel: stops at the first error, which is the call's only when nothing was sent."""
+    _mmsg_checks(p, fd, flags)
+    vlen = min(vlen, UIO_MAXIOV)
+    sent = 0
+    for i in range(vlen):
+        hdr = msgvec + i * MMSGHDR_SIZE
+        try:
+            n = sendmsg(p, fd, hdr, flags)
+        except (OSError, SyscallError, GuestFault):
+            if sent:
+                return sent
+            raise
+        p.mem.write(hdr + 56, struct.pack("<I", n))
+        sent += 1
+    return sent
+
+
+def recvmmsg(p, fd, msgvec, vlen, flags, timeout):
+    """The timeout, as in Linux, is only checked after each datagram; MSG_WAITFORONE turns on
+    MSG_DONTWAIT after the first."""
+    if flags & MSG_CMSG_COMPAT:
+        raise SyscallError(errno.EINVAL)
+    vlen = min(vlen, UIO_MAXIOV)
+    deadline = None
+    if timeout:
+        sec, nsec = struct.unpack("<qq", p.mem.read(timeout, 16))
+        if sec < 0 or not 0 <= nsec < 1_000_000_000:
+            raise SyscallError(errno.EINVAL)
+        deadline = time.monotonic() + sec + nsec / 1e9
+    _mmsg_checks(p, fd, 0)
+    got = 0
+    for i in range(vlen):
+        hdr = msgvec + i * MMSGHDR_SIZE
+        try:
+            n = recvmsg(p, fd, hdr, flags)
+        except (OSError, SyscallError, GuestFault):
+            if got:
+                return got
+            raise
+        p.mem.write(hdr + 56, struct.pack("<I", n))
+        got += 1
+        if flags & MSG_WAITFORONE:
+            flags |= MSG_DONTWAIT
+        if deadline is not None and time.monotonic() >= deadline:
+            break
     return got

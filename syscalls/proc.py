@@ -94,6 +94,11 @@ SYS_PRCTL = 157
 # Options whose effect belongs to the host process itself (one guest process is one host process).
 HOST_PRCTL = {PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_CAPBSET_READ}
 HOST_PRCTL_OUT = {PR_GET_PDEATHSIG: 4, PR_GET_CHILD_SUBREAPER: 4}  # option -> bytes the kernel writes
+# The capability options (libcap, setpriv, capsh): the host's, with all their integer arguments.
+PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_GET_SECUREBITS, PR_SET_SECUREBITS, PR_CAP_AMBIENT = (
+    7, 8, 24, 27, 28, 47)
+HOST_PRCTL_INTS = {PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_GET_SECUREBITS, PR_SET_SECUREBITS,
+                   PR_CAP_AMBIENT}
 
 
 def prctl(p, option, arg2, arg3, arg4, arg5):
@@ -106,6 +111,8 @@ def prctl(p, option, arg2, arg3, arg4, arg5):
         return 0
     if option in HOST_PRCTL:
         return host(SYS_PRCTL, option, arg2, 0, 0, 0)
+    if option in HOST_PRCTL_INTS:
+        return host(SYS_PRCTL, option, arg2, arg3, arg4, arg5)
     if option in HOST_PRCTL_OUT:
         box = out(HOST_PRCTL_OUT[option])
         host(SYS_PRCTL, option, box, 0, 0, 0)

@@ -304,6 +304,20 @@ class Flags(Arg):
         return text
 
 
+class NotedFlags(Flags):
+    """Flags as strace prints them when none is known: 0x4d /* PIDFD_??? */."""
+
+    def __init__(self, table, unknown: str, bits: int = 32):
+        super().__init__(table, bits=bits)
+        self.unknown = unknown
+
+    def format(self, t, raw):
+        raw &= (1 << self.bits) - 1
+        if raw and not any(raw & v for v, _ in self.table):
+            return f"{raw:#x} /* {self.unknown} */"
+        return flags_text(self.table, raw)
+
+
 class Enum(Arg):
     """A constant printed by name (ARCH_SET_FS, SEEK_SET, ...), else as a number."""
 
@@ -319,7 +333,7 @@ class Enum(Arg):
         if name:
             return name
         if self.default == "hex":
-            text = f"{raw:#x}"
+            text = f"{raw:#x}" if raw else "0"
         else:
             text = str(s32(raw) if self.bits == 32 else s64(raw))
         return f"{text} /* {self.suffix} */" if self.suffix else text

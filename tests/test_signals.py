@@ -9,7 +9,7 @@ import pytest
 from unicorn import UC_ARCH_X86, UC_HOOK_INSN, UC_MODE_64, Uc
 from unicorn.x86_const import UC_X86_INS_SYSCALL, UC_X86_REG_RBX, UC_X86_REG_RIP
 
-from tests.conftest import LIBCS, ROOT, assert_same, need_tool, run_emu, run_native, sample
+from tests.conftest import LIBCS, ROOT, assert_same, build_static, need_tool, run_emu, run_native, sample
 
 MODES = ["wait_eintr", "wait_restart", "nanosleep", "altstack", "ucontext", "fpu", "nodefer", "defer",
          "resethand", "sigsuspend", "timedwait", "ignore", "itimer", "sigchld", "sigpipe", "sigpipe_ign"]
@@ -125,3 +125,13 @@ def test_inherited_ignored_sigint_stays_ignored(tmp_path):
     native, emu = run_native([exe, "child"], preexec_fn=ignore_int), run_emu([exe, "child"], preexec_fn=ignore_int)
     assert_same(native, emu)
     assert b"2: h=IGN" in emu.stdout
+
+
+@pytest.mark.parametrize("cc", ["gcc", "musl-gcc"])
+def test_signal_right_after_fork(tmp_path, cc):
+    """A signal sent to a child before its elfemu has set up its own wake-up pipes waits for them
+    (it used to wake the parent's watcher instead, and the parent then waited forever)."""
+    exe = build_static(cc, ROOT / "tests" / "progs" / "kill_after_fork.c", tmp_path / "kill_after_fork")
+    native = run_native([exe])
+    assert native.stdout == b"1 15\n" * 5
+    assert_same(native, run_emu([exe], timeout=60), stderr=True)
