@@ -10,12 +10,11 @@ them), under the guest's temporary mask for epoll_pwait/epoll_pwait2.
 
 import ctypes
 import errno
-import os
 import struct
 import time
 
 from syscalls.errors import SyscallError
-from syscalls.fsbase import host, inbuf, writable
+from syscalls.fsbase import host, inbuf, retry_interrupted, writable
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
@@ -119,18 +118,8 @@ def _epoll_wait(p, epfd, events, maxevents, timeout_ns: int | None, mask: int | 
 
 
 def _interruptible(p, call) -> int:
-    """call() until it completes: a guest signal ends it with EINTR (epoll waits are never
-    restarted, SA_RESTART or not); an EINTR from a host signal the guest never sees retries."""
-    sig = getattr(p, "sig", None)
-    while True:
-        ret = call() if sig is None else sig.call_blocking(call, restart=errno.EINTR)
-        if ret >= 0:
-            return ret
-        err = ctypes.get_errno()
-        if err != errno.EINTR:
-            raise OSError(err, os.strerror(err))
-        if sig is not None and sig.deliverable():
-            raise SyscallError(errno.EINTR)
+    """Epoll waits end with EINTR on a guest signal and are never restarted, SA_RESTART or not."""
+    return retry_interrupted(p, call, errno.EINTR)
 
 
 def _with_mask(p, mask: int | None, fn) -> int:

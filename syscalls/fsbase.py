@@ -66,6 +66,22 @@ def waiting(p, nr: int, *args, restart: int = ERESTARTSYS) -> int:
             raise OSError(err, os.strerror(err))
 
 
+def retry_interrupted(p, call, restart: int) -> int:
+    """call() -- a raw host call answering -1 and errno -- until it completes. A guest signal
+    ends it with `restart` (call_blocking); an EINTR from a host signal the guest does not see
+    calls again, unless a guest signal became deliverable meanwhile."""
+    sig = getattr(p, "sig", None)
+    while True:
+        ret = call() if sig is None else sig.call_blocking(call, restart=restart)
+        if ret >= 0:
+            return ret
+        err = ctypes.get_errno()
+        if err != errno.EINTR:
+            raise OSError(err, os.strerror(err))
+        if sig is not None and sig.deliverable():
+            raise SyscallError(restart)
+
+
 def blocking(p, fn, *args):
     """A blocking Python os call (os.read) that a guest signal may interrupt."""
     sig = getattr(p, "sig", None)

@@ -14,6 +14,7 @@ import os
 import struct
 
 from syscalls.errors import SyscallError
+from syscalls.fsbase import retry_interrupted
 from syscalls.types import AT_FDCWD
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -94,18 +95,7 @@ def _wait_call(p, nr: int, *args, mask: int | None = None) -> int:
         sig.saved_mask = None
         return ret
     cargs = [a if isinstance(a, ctypes.Array) or a is None else ctypes.c_long(a) for a in args]
-    while True:
-        if sig is None:
-            ret = _libc.syscall(ctypes.c_long(nr), *cargs)
-        else:
-            ret = sig.call_blocking(_libc.syscall, ctypes.c_long(nr), *cargs, restart=ERESTARTNOHAND)
-        if ret >= 0:
-            return ret
-        err = ctypes.get_errno()
-        if err != errno.EINTR:
-            raise OSError(err, os.strerror(err))
-        if sig is not None and sig.deliverable():
-            raise SyscallError(ERESTARTNOHAND)
+    return retry_interrupted(p, lambda: _libc.syscall(ctypes.c_long(nr), *cargs), ERESTARTNOHAND)
 
 
 def _ppoll(p, fds_ptr, nfds, ts: bytes | None, mask: int | None = None) -> tuple[int, bytes | None]:
