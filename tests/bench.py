@@ -43,7 +43,11 @@ def runners(prog: Path, *args: str):
     return out
 
 
-def row(name: str, times: dict, target: str = "", unit_note: str = "") -> None:
+def verdict(met: bool) -> str:
+    return "met" if met else "MISSED"
+
+
+def row(name: str, times: dict, target: str = "", unit_note: str = "", met: bool | None = None) -> None:
     native = times["native"]
     parts = [f"{name:<22}"]
     for k in ("native", "elfemu", "qemu"):
@@ -53,7 +57,7 @@ def row(name: str, times: dict, target: str = "", unit_note: str = "") -> None:
     if "qemu" in times:
         parts.append(f"elfemu/qemu {times['elfemu'] / times['qemu']:5.2f}x")
     if target:
-        parts.append(f"[target {target}]")
+        parts.append(f"[target {target}: {verdict(met)}]" if met is not None else f"[target {target}]")
     if unit_note:
         parts.append(unit_note)
     print("  ".join(parts), flush=True)
@@ -66,13 +70,13 @@ def net(argv_big, argv_small, repeat=REPEAT, env=None) -> float:
 
 def bench_startup() -> None:
     times = {k: cpu_time(v, repeat=max(REPEAT, 9)) for k, v in runners(BUILD / "hello178").items()}
-    row("startup hello178", times, "elfemu <= 60 ms whole process")
+    row("startup hello178", times, "elfemu <= 60 ms whole process", met=times["elfemu"] <= 0.060)
 
 
-def bench_cpu(name: str, prog: str, big: str, small: str, target: str) -> None:
+def bench_cpu(name: str, prog: str, big: str, small: str, target: str, limit: float) -> None:
     r_big, r_small = runners(GLIBC / prog, big), runners(GLIBC / prog, small)
     times = {k: net(r_big[k], r_small[k]) for k in r_big}
-    row(name, times, target, "(startup subtracted)")
+    row(name, times, target, "(startup subtracted)", met=times["elfemu"] / times["native"] <= limit)
 
 
 def bench_tlb() -> None:
@@ -83,25 +87,29 @@ def bench_tlb() -> None:
         print(f"{'  sieve, TLB ' + mode:<22}  elfemu {net(big, small, 3, env) * 1000:8.1f} ms", flush=True)
 
 
-def rate_row(label: str, prog: str, n_big: int, n_small: int, unit: str, target: str = "") -> dict:
+def rate_row(label: str, prog: str, n_big: int, n_small: int, unit: str, target: str = "",
+             min_rate: float | None = None) -> dict:
     """A loop program run with two counts: the difference gives operations per second."""
     r_big, r_small = runners(GLIBC / prog, str(n_big)), runners(GLIBC / prog, str(n_small))
     times = {k: net(r_big[k], r_small[k], 3) for k in r_big}
     rates = ", ".join(f"{k} {(n_big - n_small) / t:,.0f}/s" for k, t in times.items())
-    row(label, times, target, f"{unit}: {rates}")
+    met = None if min_rate is None else (n_big - n_small) / times["elfemu"] >= min_rate
+    row(label, times, target, f"{unit}: {rates}", met=met)
     return times
 
 
 def bench_syscalls() -> None:
     n_big, n_small = 400000, 1000
     times = rate_row("syscall-bound writes", "bench_syscalls", n_big, n_small, "syscalls/s",
-                     "elfemu >= 200,000 syscalls/s")
+                     "elfemu >= 200,000 syscalls/s", min_rate=200_000)
     with tempfile.TemporaryDirectory() as tmp:
         log = os.path.join(tmp, "trace.log")
         traced = [str(ROOT / ".venv" / "bin" / "elfemu"), "trace", "-o", log]
         t_traced = net([*traced, str(GLIBC / "bench_syscalls"), str(n_big)],
                        [*traced, str(GLIBC / "bench_syscalls"), str(n_small)], 3)
-    print(f"{'tracing cost':<22}  traced-to-file/untraced {t_traced / times['elfemu']:5.2f}x  [target <= 2x]", flush=True)
+    ratio = t_traced / times["elfemu"]
+    print(f"{'tracing cost':<22}  traced-to-file/untraced {ratio:5.2f}x  [target <= 2x: {verdict(ratio <= 2)}]",
+          flush=True)
 
 
 def bench_forks() -> None:
@@ -121,8 +129,8 @@ def bench_stepping() -> None:
 def main() -> int:
     print(f"elfemu bench: medians of {REPEAT} runs, CPU time (user+sys); qemu-x86_64: {QEMU or 'not installed'}")
     bench_startup()
-    bench_cpu("compute-bound loop", "bench_compute", "100000000", "1000", "elfemu <= 1.3x native")
-    bench_cpu("memory-bound sieve", "bench_sieve", "20000000", "1000", "elfemu <= 8x native")
+    bench_cpu("compute-bound loop", "bench_compute", "100000000", "1000", "elfemu <= 1.3x native", 1.3)
+    bench_cpu("memory-bound sieve", "bench_sieve", "20000000", "1000", "elfemu <= 8x native", 8.0)
     bench_tlb()
     bench_syscalls()
     bench_forks()
