@@ -15,6 +15,8 @@ where the host allows (one host fault per 2 MiB instead of per 4 KiB), and unmap
 QEMU still shrinks the table itself when a later full flush finds it mostly idle.
 """
 
+import os
+
 from emulator.memory import PAGE, host_madvise, host_mmap, host_munmap
 
 FIRST_ENTRIES = 1 << 8  # CPU_TLB_DYN_DEFAULT_BITS
@@ -40,7 +42,8 @@ class TlbSizer:
 
     def __init__(self, proc):
         self.proc = proc
-        self.entries = FIRST_ENTRIES  # what elfemu last grew the table to
+        # what elfemu last grew the table to; ELFEMU_TLB_GROW=0 (make bench's comparison) leaves it alone
+        self.entries = MAX_ENTRIES if os.environ.get("ELFEMU_TLB_GROW") == "0" else FIRST_ENTRIES
         self.due = False
 
     def outgrown(self) -> None:
