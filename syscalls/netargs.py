@@ -6,7 +6,7 @@ import struct
 
 from syscalls import xlat
 from syscalls.structs import StructPtr, iovec_text
-from syscalls.types import Arg, Flags, Ptr, ptr, quote, s32
+from syscalls.types import Arg, Flags, Ptr, flags_text, ptr, quote, s32
 
 IPPROTOS = {0: "IPPROTO_IP", 1: "IPPROTO_ICMP", 6: "IPPROTO_TCP", 17: "IPPROTO_UDP", 58: "IPPROTO_ICMPV6",
             255: "IPPROTO_RAW", 132: "IPPROTO_SCTP", 136: "IPPROTO_UDPLITE"}
@@ -131,7 +131,9 @@ class SockOptVal(Ptr):
 
 
 PR_SIGNAL_ARG = {1}  # PR_SET_PDEATHSIG
-PR_NOARGS = {3, 21, 37, 39, 47}  # the getters that take nothing
+PR_NOARGS = {3, 7, 21, 27, 30}  # the getters strace shows with nothing after the option
+PR_UINT = {8, 29, 38, 41}  # SET_KEEPCAPS, SET_TIMERSLACK, SET_NO_NEW_PRIVS, SET_THP_DISABLE: arg2 in decimal
+PR_CAPS = {23, 24}  # PR_CAPBSET_READ, PR_CAPBSET_DROP
 PR_STRING = {15, 16}  # PR_SET_NAME, PR_GET_NAME
 PR_DUMPABLE = {0: "SUID_DUMP_DISABLE", 1: "SUID_DUMP_USER", 2: "SUID_DUMP_ROOT"}
 
@@ -166,14 +168,39 @@ class PrctlArgs(Arg):
             return f"{name}, {quote(data[:15] if cut else data, t.strsize, cut)}"
         if opt == 4:
             return f"{name}, {PR_DUMPABLE.get(a2, str(a2))}"
-        rest = ", ".join(f"{a:#x}" if a > 9 else str(a) for a in t.args[1:5])
-        return f"{name}, {rest}"
+        if opt == 37:  # PR_GET_CHILD_SUBREAPER: an int out
+            data = None if t.failed else t.read(a2, 4)
+            return f"{name}, [{s32(int.from_bytes(data, 'little'))}]" if data else f"{name}, {ptr(a2)}"
+        if opt in PR_CAPS:
+            return f"{name}, {cap_text(a2)}"
+        if opt == 47:  # PR_CAP_AMBIENT, OP[, CAP], then the rest in hex
+            op = dict(xlat.PR_CAP_AMBIENT_OPS).get(a2, f"{a2:#x} /* PR_CAP_AMBIENT_??? */")
+            if a2 in (1, 2, 3):
+                return f"{name}, {op}, {cap_text(t.args[2])}, {_hex_args(t.args[3:5])}"
+            return f"{name}, {op}, {_hex_args(t.args[2:5])}"
+        if opt == 28:
+            return f"{name}, {flags_text(xlat.SECBITS, a2)}"
+        if opt in PR_UINT:
+            return f"{name}, {a2 & 0xFFFF_FFFF_FFFF_FFFF}" + (f", {_hex_args(t.args[2:5])}" if opt in (38, 41) else "")
+        return f"{name}, {_hex_args(t.args[1:5])}"
+
+
+def cap_text(cap: int) -> str:
+    return xlat.CAPS[cap] if cap < len(xlat.CAPS) else f"{cap:#x} /* CAP_??? */"
+
+
+def _hex_args(args) -> str:
+    """strace's print_prctl_args: the remaining arguments, in hex (0 as 0)."""
+    return ", ".join(f"{a:#x}" if a else "0" for a in args)
 
 
 class PrctlRet:
     def format(self, t, value):
-        if (t.args[0] & 0xFFFF_FFFF) == 3 and value >= 0:
+        opt = t.args[0] & 0xFFFF_FFFF
+        if opt == 3 and value >= 0:
             return f"{value} ({PR_DUMPABLE.get(value, '?')})"
+        if opt == 27 and value > 0:  # PR_GET_SECUREBITS
+            return f"{value:#x} ({flags_text(xlat.SECBITS, value)})"
         return str(value)
 
 

@@ -97,8 +97,9 @@ HOST_PRCTL_OUT = {PR_GET_PDEATHSIG: 4, PR_GET_CHILD_SUBREAPER: 4}  # option -> b
 # The capability options (libcap, setpriv, capsh): the host's, with all their integer arguments.
 PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_GET_SECUREBITS, PR_SET_SECUREBITS, PR_CAP_AMBIENT = (
     7, 8, 24, 27, 28, 47)
+PR_SET_THP_DISABLE, PR_GET_THP_DISABLE = 41, 42
 HOST_PRCTL_INTS = {PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_GET_SECUREBITS, PR_SET_SECUREBITS,
-                   PR_CAP_AMBIENT}
+                   PR_CAP_AMBIENT, PR_SET_THP_DISABLE, PR_GET_THP_DISABLE}
 
 
 def prctl(p, option, arg2, arg3, arg4, arg5):
