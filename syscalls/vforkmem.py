@@ -37,8 +37,41 @@ _SCAN_PAGES = 1 << 16  # pagemap entries read at a time (512 KiB)
 _WRITTEN = bytes(1 if b & 0x40 or (b & 0xA1) == 0x81 else 0 for b in range(256))
 
 
+class _PmScanArg(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_uint64) for name in (
+        "size flags start end walk_end vec vec_len max_pages "
+        "category_inverted category_mask category_anyof_mask return_mask").split()]
+
+
+_Regions = ctypes.c_uint64 * (3 * 256)  # struct page_region {start, end, categories}[256]
+PAGEMAP_SCAN = 0xC0606610  # _IOWR('f', 16, struct pm_scan_arg), Linux 6.7
+PAGE_IS_FILE, PAGE_IS_PRESENT, PAGE_IS_SWAPPED, PAGE_IS_PFNZERO = 1 << 2, 1 << 3, 1 << 4, 1 << 5
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
 def _shareable(v) -> bool:
     return v.prot & PROT_WRITE and not v.shared and not v.sigbus and v.host
+
+
+def _anon_ranges(pagemap: int, start: int, end: int):
+    """[lo, hi) host ranges holding anonymous pages, present or swapped, within [start, end).
+    PAGEMAP_SCAN skips unpopulated page tables, so a huge sparse mapping costs what it holds;
+    before Linux 6.7 the whole range is read from pagemap instead."""
+    vec = _Regions()
+    arg = _PmScanArg(size=ctypes.sizeof(_PmScanArg), vec=ctypes.addressof(vec), vec_len=len(vec) // 3,
+                     category_inverted=PAGE_IS_FILE | PAGE_IS_PFNZERO, category_mask=PAGE_IS_FILE | PAGE_IS_PFNZERO,
+                     category_anyof_mask=PAGE_IS_PRESENT | PAGE_IS_SWAPPED, return_mask=PAGE_IS_PRESENT)
+    while start < end:
+        arg.start, arg.end = start, end
+        n = _libc.ioctl(pagemap, PAGEMAP_SCAN, ctypes.byref(arg))
+        if n < 0:
+            yield start, end
+            return
+        for i in range(n):
+            yield vec[3 * i], vec[3 * i + 1]
+        if arg.walk_end <= start:
+            return
+        start = arg.walk_end
 
 
 def _written_runs(pagemap: int, host: int, npages: int):
@@ -71,10 +104,11 @@ def send_written(p, fd: int) -> None:
         for v in list(p.mem.vmas):
             if not _shareable(v):
                 continue
-            for first, count in _written_runs(pagemap, v.host, (v.end - v.start) // PAGE):
-                offset, length = first * PAGE, count * PAGE
-                _write_all(fd, RECORD.pack(v.start + offset, length))
-                _write_all(fd, (ctypes.c_char * length).from_address(v.host + offset))
+            for lo, hi in list(_anon_ranges(pagemap, v.host, v.host + v.end - v.start)):
+                for first, count in _written_runs(pagemap, lo, (hi - lo) // PAGE):
+                    host, length = lo + first * PAGE, count * PAGE
+                    _write_all(fd, RECORD.pack(v.start + host - v.host, length))
+                    _write_all(fd, (ctypes.c_char * length).from_address(host))
     except OSError:  # the parent is gone (EPIPE), or no pagemap: nobody to tell, or no way to tell
         pass
     finally:
