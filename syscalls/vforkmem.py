@@ -29,7 +29,7 @@ import ctypes
 import os
 import struct
 
-from emulator.memory import PAGE, PROT_EXEC, PROT_WRITE
+from emulator.memory import PAGE, PROT_WRITE
 
 RECORD = struct.Struct("<QQ")  # guest address, length; then the bytes
 _SCAN_PAGES = 1 << 16  # pagemap entries read at a time (512 KiB)
@@ -132,10 +132,9 @@ def receive_written(p, rfd: int) -> None:
 
 
 def _apply(p, addr: int, data: bytes) -> None:
-    for v, host, length in list(p.mem.host_range(addr, addr + len(data))):
-        if not _shareable(v):
-            continue
-        lo = max(v.start, addr)
-        ctypes.memmove(host, data[lo - addr:lo - addr + length], length)
-        if v.prot & PROT_EXEC:  # the parent may hold translations of the old bytes
-            p.mem.forget_code(lo, lo + length)
+    """Through AddressSpace.write: executable pages drop their translations, and the debugger's
+    recorder sees the bytes as this clone's effect on memory (replayed when stepping over it)."""
+    for v, _host, length in list(p.mem.host_range(addr, addr + len(data))):
+        if _shareable(v):
+            lo = max(v.start, addr)
+            p.mem.write(lo, data[lo - addr:lo - addr + length])

@@ -3,6 +3,7 @@ execs or exits is what the parent reads (syscalls/vforkmem.py), natively and und
 `elfemu run` and with `elfemu trace -f`. tests/progs/vfork_share.c is built with gcc -static
 and musl-gcc -static."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -48,3 +49,15 @@ def test_vfork_under_trace_f(vfork_share, tmp_path):
     assert 'execve("/nonexistent/elfemu-prog", ["nonexistent-elfemu-prog"], ' in trace
     assert "+++ exited with 3 +++" in trace
     assert "+++ killed by SIGTERM +++" in trace
+
+
+def test_stepper_replays_the_child_writes(vfork_share):
+    """Reverse execution re-runs the vfork from its record: the parent sees the child's writes
+    again (the pages come back through AddressSpace.write, which the recorder captures)."""
+    from emulator.symbols import load_symbols
+    from tests.test_stepper import step
+
+    addr = load_symbols(str(vfork_share)).address("global_var")
+    show = f"x/dw {addr:#x}\n"
+    out, _ = step(vfork_share, f"b vfork_exec_error\nc\n{show}rc\n{show}c\n{show}q\n")
+    assert re.findall(r"<global_var>:\s+(\d+)", out) == ["42", "1", "42"]
