@@ -14,8 +14,11 @@ exclusively the child's, anonymous and present (or swapped out: bit 62, sent to 
 one the child wrote (copied on write, or first touched by a write). The rare extra page (one
 pinned at fork and copied eagerly) holds what the parent has already, so sending it is harmless.
 A child that forks again first sends what it wrote so far, since its pages are then shared
-with the grandchild. The parent pays nothing; the child reads 8 bytes of pagemap per page of
-its writable mappings and sends only the pages it wrote (a posix_spawn child: a few pages).
+with the grandchild. The parent pays nothing before the fork and only copies the pages in
+after it; the child finds its populated anonymous ranges with PAGEMAP_SCAN (an 8 GiB sparse
+mapping costs what it holds), reads their pagemap entries and sends only the pages it wrote
+(a posix_spawn child: a few). Measured: ~0.2 ms per spawn of a small guest, ~3 ms when the
+guest has 100 MiB resident, against 8-10 ms for the spawn itself.
 
 Options weighed: Linux's soft-dirty bits (clear_refs "4" in the parent before the fork) need
 CONFIG_MEM_SOFT_DIRTY, which the kernel here lacks (bit 55 always reads 0), and clearing them
