@@ -43,6 +43,13 @@ def die_by_signal(signo: int) -> None:
     os._exit(128 + signo)
 
 
+def vfork_release(proc) -> None:
+    """A vfork child that ends hands its memory writes to its parent first (syscalls/vforkmem.py)."""
+    from syscalls.lifecycle import vfork_release as release
+
+    release(proc)
+
+
 def initial_environment() -> list[bytes]:
     """The environment elfemu was started with, byte for byte and in order. os.environ is not
     it: Python's start-up may add LC_CTYPE=C.UTF-8 (PEP 538 locale coercion)."""
@@ -79,10 +86,12 @@ def run_guest(program: str, args: list[str], tracer=None, setup=None) -> int:
         if proc.tracer is not None:  # a child of an untraced fork (no -f) has none
             proc.tracer.exited(proc, exc.status)
         sys.stdout.flush()
+        vfork_release(proc)
         os._exit(exc.status)
     except ProcessKilled as exc:
         if proc.tracer is not None:
             proc.tracer.killed(proc, exc.signo, exc.siginfo)
+        vfork_release(proc)
         die_by_signal(exc.signo)
     return 0
 

@@ -398,7 +398,7 @@ class Debugger(History):
 
     def _run_child_free(self):
         """In a forked child: drop every hook and run the guest to its end without the debugger."""
-        from emulator.cli import die_by_signal
+        from emulator.cli import die_by_signal, vfork_release
 
         proc, uc = self.proc, self._uc
         proc.syscall_interposer = None
@@ -411,8 +411,10 @@ class Debugger(History):
             proc.run()
         except ProcessExit as exc:
             sys.stdout.flush()
+            vfork_release(proc)
             os._exit(exc.status)
         except ProcessKilled as exc:
+            vfork_release(proc)
             die_by_signal(exc.signo)
         os._exit(0)
 

@@ -466,7 +466,7 @@ def main(program: str, args: list[str], gdb_port: int | None = None) -> int:
 
     The session ends elfemu (EOF or `q` kill the guest); its status is the guest's exit status
     when the guest ended, 128+signal when a signal killed it, else 0."""
-    from emulator.cli import run_guest
+    from emulator.cli import run_guest, vfork_release
 
     if gdb_port is not None:
         from emulator import gdbstub
@@ -476,6 +476,7 @@ def main(program: str, args: list[str], gdb_port: int | None = None) -> int:
     def stepper(proc):
         status = session(proc)
         sys.stdout.flush()
+        vfork_release(proc)
         os._exit(status)
 
     return run_guest(program, args, setup=stepper)

@@ -8,9 +8,8 @@ pid. So pids, wait statuses, process groups and sessions are the host's, passed 
 clone with CLONE_VM (threads) is another module's job; clone with CLONE_VM|CLONE_VFORK (what
 glibc's and musl's posix_spawn pass) is run as vfork: the child gets a *copy* of memory and
 runs on the stack it was given, and the parent sleeps until the child execs or exits. The
-one visible difference: a write the child makes to memory is not seen by the parent
-(glibc's posix_spawn then reports a failed exec as a child exiting with 127, not as an
-error from posix_spawn; musl reports it through a pipe and is unaffected).
+pages the child wrote come back to the parent through the same hidden pipe before it resumes
+(vforkmem.py), so the parent sees the child's writes as it would with shared memory.
 """
 
 import errno
@@ -20,7 +19,7 @@ import struct
 import sys
 
 from emulator import exec as exec_
-from syscalls import procfs, timers
+from syscalls import procfs, timers, vforkmem
 from syscalls.errors import ExecError, ProcessKilled, SyscallError
 from syscalls.types import AT_FDCWD
 
@@ -66,9 +65,11 @@ def host_fork(p, vfork: bool = False) -> int:
     """Fork the host process; returns 0 in the child, the child's pid in the parent.
 
     With vfork the parent blocks until the child execs or exits: the child holds the write
-    end of a hidden pipe, which execve and exit close.
+    end of a hidden pipe, sends the pages it wrote through it, and closes it (vfork_release).
     """
     _flush_host_buffers(p)
+    if getattr(p, "vfork_fd", -1) >= 0:  # a vfork child forking: after this its pages are shared
+        vforkmem.send_written(p, p.vfork_fd)
     rfd = wfd = -1
     if vfork:
         rfd, wfd = os.pipe2(os.O_CLOEXEC)
@@ -94,11 +95,18 @@ def host_fork(p, vfork: bool = False) -> int:
     if rfd >= 0:
         os.close(wfd)
         try:
-            while os.read(rfd, 1):
-                pass
+            vforkmem.receive_written(p, rfd)
         finally:
             os.close(rfd)
     return pid
+
+
+def vfork_release(p) -> None:
+    """A vfork child about to exec or end: hand its memory writes to the parent and wake it."""
+    fd = getattr(p, "vfork_fd", -1)
+    if fd >= 0:
+        vforkmem.send_written(p, fd)
+        _close_vfork_fd(p)
 
 
 def _close_vfork_fd(p) -> None:
@@ -178,7 +186,7 @@ def do_execve(p, path: str, argv_ptr: int, envp_ptr: int):
     from emulator.process import ImageReplaced
 
     p.fds.close_on_exec()
-    _close_vfork_fd(p)  # wakes a vfork parent
+    vfork_release(p)  # before the commit replaces the memory it sends
     p.clear_child_tid = 0
     p.robust_list = 0
     p.commit(img, name)

@@ -1,7 +1,7 @@
 /* Processes and signals through libc: popen, system, posix_spawn, setjmp/longjmp, sigsetjmp with
    a signal handler, alarm, setitimer, ualarm, getrusage, times, clock, sleep/nanosleep, raise, abort in a child.
-   (glibc's posix_spawnp of a missing program is left out: its error comes back through memory shared
-   by CLONE_VM|CLONE_VFORK, which elfemu's fork does not share.) */
+   (posix_spawn of a missing program, whose error glibc passes back through memory a vfork child
+   shares with its parent, is in vfork_share.c.) */
 #define _GNU_SOURCE
 #include <setjmp.h>
 #include <signal.h>
