@@ -14,6 +14,7 @@ EINTR (see call_blocking).
 import errno
 import itertools
 import os
+import resource
 import select
 import signal
 import threading
@@ -66,6 +67,23 @@ class Action:
 
     def __init__(self, handler=SIG_DFL, flags=0, restorer=0, mask=0):
         self.handler, self.flags, self.restorer, self.mask = handler, flags, restorer, mask
+
+
+def _cld_info(pid: int, status: int) -> dict | None:
+    """SIGCHLD's siginfo for a child that ended with wait status `status` (None if it did not end)."""
+    if os.WIFEXITED(status):
+        code, value = CLD_EXITED, os.WEXITSTATUS(status)
+    elif os.WIFSIGNALED(status):
+        code, value = (CLD_DUMPED if os.WCOREDUMP(status) else CLD_KILLED), os.WTERMSIG(status)
+    else:
+        return None
+    return dict(si_code=code, si_pid=pid, si_uid=os.getuid(), si_status=value, si_utime=0, si_stime=0)
+
+
+def _is_wait4_result(value) -> bool:
+    """os.wait4's (pid, status, rusage), as call_blocking keeps it."""
+    return (isinstance(value, tuple) and len(value) == 3 and isinstance(value[2], resource.struct_rusage)
+            and value[0] > 0)
 
 
 class Interrupted(BaseException):
@@ -434,10 +452,14 @@ class SignalState:
                 res = os.waitid(os.P_ALL, 0, os.WEXITED | os.WNOHANG | os.WNOWAIT)
             except ChildProcessError:
                 res = None
+            just_reaped = self.box[0] if self.box and _is_wait4_result(self.box[0]) else None
             if res is not None:
                 info.update(si_code=res.si_code, si_pid=res.si_pid, si_uid=res.si_uid,
                             si_status=res.si_status, si_utime=0, si_stime=0)
                 self.sigchld_told.add(res.si_pid)
+            elif just_reaped is not None:  # a guest wait4 reaped it a moment ago (call_blocking's box)
+                info.update(_cld_info(just_reaped[0], just_reaped[1]) or {})
+                self.sigchld_told.add(just_reaped[0])
             elif self.reaped:
                 info.update(self.reaped.pop(0))
         elif signo == S.SIGPIPE:
@@ -450,12 +472,7 @@ class SignalState:
         """A guest wait reaped `pid`: keep its SIGCHLD siginfo if the signal has not been seen yet."""
         if pid in self.sigchld_told:
             self.sigchld_told.discard(pid)
-        elif os.WIFEXITED(status) or os.WIFSIGNALED(status):
-            if os.WIFEXITED(status):
-                code, value = CLD_EXITED, os.WEXITSTATUS(status)
-            else:
-                code, value = (CLD_DUMPED if os.WCOREDUMP(status) else CLD_KILLED), os.WTERMSIG(status)
-            info = dict(si_code=code, si_pid=pid, si_uid=os.getuid(), si_status=value, si_utime=0, si_stime=0)
+        elif (info := _cld_info(pid, status)) is not None:
             pending = self.pending.get(S.SIGCHLD)
             if pending is not None and not pending.get("si_pid"):  # it came while the wait reaped
                 pending.update(info)

@@ -430,3 +430,15 @@ def test_clone_splits_like_strace(tmp_path):
     subprocess.run(["strace", "-f", "-o", str(native), str(prog)], capture_output=True, timeout=60)
     assert any(re.search(r"\bclone\(child_stack=NULL, flags=\S+\|SIGCHLD(, child_tidptr=| <unfinished)", line)
                for line in native.read_text().splitlines())
+
+
+def test_sigchld_lines_name_the_child(tmp_path):
+    """--- SIGCHLD --- says CLD_EXITED and the child's pid even when the guest's wait4 reaped the
+    child before elfemu's host handler ran (as strace shows it: the kernel fills it at exit)."""
+    exe = build_static("gcc", ROOT / "tests" / "progs" / "spawn_wait.c", tmp_path / "spawn_wait")
+    for _ in range(3):
+        r = run_emu([exe], command="trace", options=["-f", "-e", "trace=none"])
+        lines = [line for line in r.stderr.decode().splitlines() if "SIGCHLD" in line]
+        assert lines and all("si_code=CLD_EXITED, si_pid=" in line and "si_pid=0," not in line for line in lines), lines
+    native = subprocess.run(["strace", "-f", "-e", "trace=none", str(exe)], capture_output=True, timeout=60)
+    assert b"si_code=CLD_EXITED" in native.stderr
