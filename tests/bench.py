@@ -84,7 +84,7 @@ def bench_tlb() -> None:
     growing the TLB to the guest's memory (emulator/tlb.py) is worth."""
     big, small = [*ELFEMU, str(GLIBC / "bench_sieve"), "20000000"], [*ELFEMU, str(GLIBC / "bench_sieve"), "1000"]
     for label, extra in (("TLB cpu", {"ELFEMU_TLB": "cpu"}), ("TLB virtual", {"ELFEMU_TLB": "virtual"}),
-                         ("virtual, TLB not grown", {"ELFEMU_TLB": "virtual", "ELFEMU_TLB_GROW": "0"})):
+                         ("TLB not grown", {"ELFEMU_TLB": "virtual", "ELFEMU_TLB_GROW": "0"})):
         env = dict(os.environ, **extra)
         print(f"{'  sieve, ' + label:<22}  elfemu {net(big, small, 3, env) * 1000:8.1f} ms", flush=True)
 
