@@ -11,7 +11,7 @@ import struct
 
 from syscalls import xlat
 from syscalls.errors import GuestFault
-from syscalls.types import Arg, Ptr, buf_text, flags_text, mode_text, ptr, quote, s32
+from syscalls.types import Arg, Ptr, buf_text, flags_text, iov_dump, mode_text, ptr, quote, s32
 
 SIGNAMES = xlat.SIGNAL_NAMES
 
@@ -267,11 +267,15 @@ class Iovec(Ptr):
     def __init__(self, count: int, out: bool = False):
         self.count = count
         self.out = out
+        self.io = "read" if out else "write"
 
     def format(self, t, raw):
         if self.out and t.failed:
             return ptr(raw)
         return iovec_text(t, raw, t.args[self.count], t.ret if self.out else None)
+
+    def io_dump(self, t, raw):
+        return iov_dump(t, raw, t.args[self.count])
 
 
 def iovec_text(t, raw: int, n: int, left: int | None = None) -> str:

@@ -61,12 +61,23 @@ _ESC = {ord('"'): '\\"', ord("\\"): "\\\\", 10: "\\n", 9: "\\t", 13: "\\r", 12: 
 _PLAIN = rb"[\x20-\x21\x23-\x5b\x5d-\x7e]*"  # compiled (and cached) by re when tracing prints a string
 
 
+# -x/-xx/--strings-in-hex, set once by the tracer: 0 octal escapes, 1 hex escapes (non-ascii-chars),
+# 2 a string with any non-printable byte wholly in hex (-x), 3 every string in hex (-xx)
+STRING_STYLE = [0]
+_NOT_TEXT = rb"[^\x09-\x0d\x20-\x7e]"
+
+
+def set_string_style(level: int) -> None:
+    STRING_STYLE[0] = level
+
+
 def quote(data: bytes, limit: int | None = None, cut: bool = False, hexall: bool = False) -> str:
     """strace's string quoting: C escapes, octal for other bytes, '...' when truncated."""
     more = cut or (limit is not None and len(data) > limit)
     if limit is not None:
         data = data[:limit]
-    if hexall:
+    style = STRING_STYLE[0]
+    if hexall or style == 3 or style == 2 and re.search(_NOT_TEXT, data):
         return '"' + "".join(f"\\x{b:02x}" for b in data) + '"' + ("..." if more else "")
     if re.fullmatch(_PLAIN, data):
         return '"' + data.decode() + '"' + ("..." if more else "")
@@ -78,6 +89,8 @@ def quote(data: bytes, limit: int | None = None, cut: bool = False, hexall: bool
             out.append(e)
         elif 0x20 <= b < 0x7F:
             out.append(chr(b))
+        elif style:
+            out.append(f"\\x{b:02x}")
         elif i + 1 < n and 0x30 <= data[i + 1] <= 0x37:
             out.append(f"\\{b:03o}")
         else:
@@ -129,6 +142,11 @@ class Arg:
 
     out = False  # printed when the call returns, not when it starts
     trivial = True  # decode is the identity: dispatch may skip it
+    io: str | None = None  # "read"/"write": the data moved through the fd in argument 0 (-e read=/write=)
+
+    def io_dump(self, t, raw: int) -> str:
+        """strace's hex dump of the `t.ret` bytes this argument moved (for types with `io`)."""
+        return ""
 
     def decode(self, proc, raw: int, args):
         return raw
@@ -251,6 +269,11 @@ class OutPath(Ptr):
 class InBuf(Ptr):
     """Bytes the guest gives the kernel (write's buf): the length is argument `size`."""
 
+    io = "write"
+
+    def io_dump(self, t, raw):
+        return hexdump(t.read(raw, t.ret) or b"")
+
     def __init__(self, size: int, hexall: bool = False):
         self.size = size
         self.hexall = hexall
@@ -265,6 +288,33 @@ class InBuf(Ptr):
         return quote(data, lim, n > lim, self.hexall)
 
 
+def hexdump(data: bytes) -> str:
+    """-e read=/write=: ` | 00000  xx xx ... xx  ascii... |`, 16 bytes a line, as strace's dumpstr."""
+    lines = []
+    for off in range(0, len(data), 16):
+        chunk = data[off:off + 16]
+        cells = [f"{b:02x} " for b in chunk] + ["   "] * (16 - len(chunk))
+        text = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
+        lines.append(f" | {off:05x}  {''.join(cells[:8])} {''.join(cells[8:])} {text:<16} |\n")
+    return "".join(lines)
+
+
+def iov_dump(t, raw: int, n: int) -> str:
+    """An iovec array's first `t.ret` bytes, buffer by buffer, each under strace's ` * N bytes` line."""
+    data = t.read(raw, 16 * n) if 0 < n <= 1024 else None
+    if data is None:
+        return ""
+    out, left = [], t.ret
+    for i in range(n):
+        base, ln = int.from_bytes(data[16 * i:16 * i + 8], "little"), int.from_bytes(data[16 * i + 8:16 * i + 16], "little")
+        ln = min(ln, left)
+        if not ln:
+            break
+        left -= ln
+        out.append(f" * {ln} bytes in buffer {i}\n" + hexdump(t.read(base, ln) or b""))
+    return "".join(out)
+
+
 def buf_text(t, raw, n, hexall=False) -> str:
     lim = t.strsize
     data = t.read(raw, min(n, lim)) if n > 0 else b""
@@ -277,6 +327,7 @@ class OutBuf(InBuf):
     """Bytes the kernel returns (read's buf): printed after the call, as many as it returned."""
 
     out = True
+    io = "read"
 
     def __init__(self, hexall: bool = False):
         super().__init__(size=-1, hexall=hexall)
