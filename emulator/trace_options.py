@@ -70,6 +70,10 @@ class Options:
         self.insn_range: str | None = None
         self._t_given = False
         self.q_count = 0
+        self.f_count = 0  # -f 1, -ff 2; --follow-forks is `follow` (strace refuses both together)
+        self.x_count = 0
+        self.y_count = 0
+        self.long_given: set[str] = set()  # long spellings strace refuses alongside their short ones
 
 
 def syscall_set(expr: str) -> set[int] | None:
@@ -184,6 +188,7 @@ def apply_expr(opts: Options, expr: str) -> None:
         opts.status = word_set(value, STATUSES, "status")
     elif key in ("quiet", "silent", "silence", "q"):
         opts.quiet = word_set(value, QUIETS, "quiet")
+        opts.long_given.add("quiet")
     elif key in ("read", "reads", "r"):
         opts.read_fds = fd_set(value)
     elif key in ("write", "writes", "w"):
@@ -191,8 +196,9 @@ def apply_expr(opts: Options, expr: str) -> None:
     elif key in ("raw", "x"):
         opts.raw = syscall_set(value) or set()
     elif key in ("verbose", "v"):
-        opts.verbose = 59 in (syscall_set(value) or set())
-    elif key in ("abbrev", "a"):
+        if (syscall_set(value) or set()) != syscall_set("all"):
+            raise OptionError("-e verbose= other than all is not supported by elfemu")
+    elif key in ("abbrev", "a"):  # only execve's environment is unabbreviated yet (-v)
         opts.verbose = 59 not in (syscall_set(value) or set())
     elif key in ("decode-fds", "decode-fd"):
         kinds = word_set(value, {"path", "socket", "dev", "pidfd", "signalfd"}, "decode-fds")
@@ -269,8 +275,7 @@ def apply_short(opts: Options, c: str, value: str | None) -> None:
     elif c in "pPk":
         raise OptionError(f"-{c} is not supported by elfemu")
     elif c == "f":
-        opts.separate = opts.follow  # -ff
-        opts.follow = True
+        opts.f_count += 1
     elif c == "t":
         opts.timestamps += 1
         opts._t_given = True
@@ -281,8 +286,11 @@ def apply_short(opts: Options, c: str, value: str | None) -> None:
     elif c == "r":
         opts.relative = True
     elif c == "y":
-        opts.show_paths = min(opts.show_paths + 1, 2)
+        opts.y_count += 1
+        opts.show_paths = min(opts.y_count, 2)
     elif c in "cC":
+        if opts.summary and opts.summary_only != (c == "c"):
+            raise OptionError("-c/--summary-only and -C/--summary are mutually exclusive")
         opts.summary = True
         opts.summary_only = c == "c"
     elif c == "w":
@@ -292,7 +300,8 @@ def apply_short(opts: Options, c: str, value: str | None) -> None:
         opts.quiet = [set(), {"attach", "personality"}, {"attach", "personality", "exit"}][min(opts.q_count, 3)] \
             if opts.q_count < 3 else set(QUIETS)
     elif c == "x":
-        opts.strings_hex = 3 if opts.strings_hex >= 2 else 2
+        opts.x_count += 1
+        opts.strings_hex = 3 if opts.x_count >= 2 else 2
     elif c == "z":
         opts.status = {"successful"}
     elif c == "Z":
@@ -324,7 +333,7 @@ LONG = {
     "instruction-pointer": ("i", 0), "no-abbrev": ("v", 0), "output-append-mode": ("A", 0), "debug": ("d", 0),
     "signal": ("signal", 1), "status": ("status", 1), "abbrev": ("abbrev", 1), "verbose": ("verbose", 1),
     "raw": ("raw", 1), "read": ("read", 1), "write": ("write", 1), "kvm": ("kvm", 1),
-    "quiet": ("quiet", 2), "decode-fds": ("decode-fds", 2), "daemonize": ("D", 2), "decode-pids": ("Y", 2),
+    "quiet": ("quiet", 2), "silent": ("quiet", 2), "silence": ("quiet", 2), "decode-fds": ("decode-fds", 2), "daemonize": ("D", 2), "decode-pids": ("Y", 2),
     "seccomp-bpf": ("", 0), "tips": ("", 2),
     "output-separately": ("separately", 0), "absolute-timestamps": ("absolute", 2),
     "relative-timestamps": ("relative", 2), "syscall-times": ("times", 2), "strings-in-hex": ("hex", 2),
@@ -334,11 +343,15 @@ LONG = {
 
 def apply_long(opts: Options, name: str, value: str | None) -> None:
     what, _ = LONG[name]
-    if len(what) == 1:
+    opts.long_given.add(name)
+    if name == "follow-forks":
+        opts.follow = True
+    elif len(what) == 1:
         apply_short(opts, what, value)
     elif what in ("signal", "status", "abbrev", "verbose", "raw", "read", "write", "kvm"):
         apply_expr(opts, f"{what}={value}")
     elif what == "quiet":
+        opts.long_given.add("quiet")
         apply_expr(opts, f"quiet={value or 'attach,personality'}")
     elif what == "decode-fds":
         apply_expr(opts, f"decode-fds={value or 'path'}")
@@ -423,9 +436,33 @@ def parse_options(argv: list[str]) -> tuple[Options, str, list[str]]:
         i += 1
     if i >= len(argv):
         raise OptionError("must have PROG [ARGS] or -p PID")
-    if opts.separate and (opts.output is None or opts.summary):
-        opts.separate = False  # strace: -ff without -o is -f
+    check_combinations(opts)
     return opts, argv[i], argv[i + 1:]
+
+
+def check_combinations(opts: Options) -> None:
+    """What strace decides after reading all options: short/long conflicts, -f vs -ff, -c's companions."""
+    given = opts.long_given
+    for short, count, long_name in (("-t", opts._t_given, "absolute-timestamps"), ("-x", opts.x_count, "strings-in-hex"),
+                                    ("-y", opts.y_count, "decode-fds")):
+        if count and long_name in given:
+            raise OptionError(f"{short} and --{long_name} cannot be provided simultaneously")
+    if opts.q_count and "quiet" in given:
+        raise OptionError("-q and -e quiet/--quiet cannot be provided simultaneously")
+    if opts.f_count:
+        if opts.follow:
+            raise OptionError("-f and --follow-forks cannot be provided simultaneously")
+        if opts.f_count >= 2 and opts.separate:
+            raise OptionError("-ff and --output-separately cannot be provided simultaneously")
+        opts.follow, opts.separate = True, opts.f_count >= 2  # a single -f overrides --output-separately
+    if opts.separate and opts.summary:
+        raise OptionError("(-c/--summary-only or -C/--summary) and -ff/--output-separately are mutually exclusive")
+    if opts.summary_wall and not opts.summary:
+        raise OptionError("-w/--summary-wall-clock must be given with (-c/--summary-only or -C/--summary)")
+    if opts.summary_columns and not opts.summary:
+        raise OptionError("-U/--summary-columns must be given with (-c/--summary-only or -C/--summary)")
+    if opts.output is None:
+        opts.separate = False  # -ff without -o FILE is the same as single -f
 
 
 def edit_environment(envp: list[bytes], changes: list[tuple[str, str | None]]) -> list[bytes]:

@@ -59,6 +59,8 @@ class Summary:
 
     def table(self) -> str:
         """The table strace prints; errors blank when zero."""
+        if not self.rows:  # nothing counted: strace prints no table at all
+            return ""
         width = max([len(n) for n in self.rows] + [len("total") + 10]) + 1 if self.rows else 16
         total_time = sum(r[2] for r in self.rows.values())
         cols = self.columns

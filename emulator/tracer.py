@@ -433,7 +433,7 @@ class Tracer:
         """First event in a new child: trace it with -f (strace attaches), else stop tracing."""
         self.pid = os.getpid()
         self.pending_head = False
-        if self.separate:  # -ff: the child's lines go to its own F.PID
+        if self.separate and self.opts.follow:  # -ff: the child's lines go to its own F.PID
             os.close(self.out.fd)
             proc.fds.hidden.discard(self.out.fd)
             self.out = Output(self.output_path(), append=self.opts.append)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 
 from syscalls import xlat
 from syscalls.errors import GuestFault, SyscallError
@@ -108,6 +109,16 @@ def fd_path(fd: int) -> str | None:
         return os.readlink(f"/proc/self/fd/{fd}")
     except OSError:
         return None
+
+
+def device_text(fd: int) -> str:
+    """-yy: a device's kind and numbers after its path, as strace's `<char 1:3>`."""
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return ""
+    kind = "char" if stat.S_ISCHR(st.st_mode) else "block" if stat.S_ISBLK(st.st_mode) else None
+    return f"<{kind} {os.major(st.st_rdev)}:{os.minor(st.st_rdev)}>" if kind else ""
 
 
 def flags_text(table, raw: int, zero: str = "0") -> str:
@@ -208,7 +219,7 @@ class Fd(Int):
         if t.show_paths and fd >= 0:
             path = fd_path(fd)
             if path:
-                return f"{fd}<{path}>"
+                return f"{fd}<{path}{device_text(fd) if t.show_paths > 1 else ''}>"
         return str(fd)
 
 
