@@ -66,6 +66,7 @@ class Options:
         self.write_fds: set[int] = set()
         self.raw: set[int] = set()  # -e raw=: syscalls printed undecoded
         self.verbose = False  # -v: execve shows the environment
+        self.const_style = "abbrev"  # -X
         self.env: list[tuple[str, str | None]] = []  # -E
         self.insn_range: str | None = None
         self._t_given = False
@@ -265,8 +266,7 @@ def apply_short(opts: Options, c: str, value: str | None) -> None:
     elif c == "X":
         if value not in ("raw", "abbrev", "verbose"):
             raise OptionError(f"invalid -X argument: '{value}'")
-        if value != "abbrev":
-            raise OptionError(f"-X {value} is not supported by elfemu")
+        opts.const_style = value
     elif c == "E":
         var, sep, val = value.partition("=")
         opts.env.append((var, val if sep else None))

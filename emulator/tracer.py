@@ -25,7 +25,7 @@ from emulator.trace_options import Options, parse_options  # noqa: F401 - parse_
 from emulator.trace_summary import Summary
 from syscalls import xlat
 from syscalls.structs import siginfo_text, sigset_text
-from syscalls.types import Fd, TraceContext, errno_text, quote, s32, set_string_style
+from syscalls.types import CONST_STYLE, Fd, TraceContext, errno_text, quote, s32, set_string_style
 
 FORK_NRS = {56, 57, 58, 435}
 NPROCS, UNFINISHED = 0, 1  # slots (int64) in the shared page
@@ -137,6 +137,7 @@ class Tracer:
         self.last_nr = 59  # -n shows the last syscall's number on every line
         self.ip: int | None = None  # -i: where the guest resumes after the current event
         set_string_style(opts.strings_hex)
+        CONST_STYLE[0] = opts.const_style
         self.selected = opts.trace
         self.signals = opts.signals
         self.last_time = None

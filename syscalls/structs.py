@@ -11,7 +11,7 @@ import struct
 
 from syscalls import xlat
 from syscalls.errors import GuestFault
-from syscalls.types import Arg, Ptr, buf_text, flags_text, iov_dump, mode_text, ptr, quote, s32
+from syscalls.types import Arg, Ptr, buf_text, flags_text, iov_dump, mode_text, named, ptr, quote, s32, signal_text
 
 SIGNAMES = xlat.SIGNAL_NAMES
 
@@ -43,7 +43,7 @@ class StructPtr(Ptr):
 def dev_text(dev: int) -> str:
     major = ((dev >> 8) & 0xFFF) | ((dev >> 32) & ~0xFFF)
     minor = (dev & 0xFF) | ((dev >> 12) & ~0xFF)
-    return f"makedev({major:#x}, {minor:#x})"
+    return named(f"{dev:#x}" if dev else "0", f"makedev({major:#x}, {minor:#x})")
 
 
 class StatBuf(StructPtr):
@@ -105,9 +105,9 @@ class StatxFlags(Arg):
 
 def rlim_text(v: int, inf: str) -> str:
     if v == 0xFFFF_FFFF_FFFF_FFFF:
-        return inf
+        return named(str(v), inf)
     if v > 1024 and v % 1024 == 0:
-        return f"{v // 1024}*1024"
+        return named(str(v), f"{v // 1024}*1024")
     return str(v)
 
 
@@ -174,8 +174,8 @@ def sigset_text(mask: int, nbits: int = 64) -> str:
     sigs = [i + 1 for i in range(nbits) if mask >> i & 1]
     if len(sigs) > nbits // 2:
         inv = [i + 1 for i in range(nbits) if not mask >> i & 1]
-        return "~[" + " ".join(xlat.signame(s)[3:] for s in inv) + "]"
-    return "[" + " ".join(xlat.signame(s)[3:] for s in sigs) + "]"
+        return "~[" + " ".join(named(str(s), xlat.signame(s)[3:]) for s in inv) + "]"
+    return "[" + " ".join(named(str(s), xlat.signame(s)[3:]) for s in sigs) + "]"
 
 
 class Sigset(StructPtr):
@@ -414,7 +414,7 @@ def siginfo_text(info: dict) -> str:
     name = dict(xlat.SI_CODES).get(code)
     if name is None or (code > 0 and code != 0x80):
         name = dict(xlat.SI_CODES_BY_SIGNAL.get(signo, [])).get(code, name or str(code))
-    parts = [f"si_signo={xlat.signame(signo)}", f"si_code={name}"]
+    parts = [f"si_signo={signal_text(signo)}", f"si_code={named(f'{code & 0xFFFF_FFFF:#x}' if code else '0', name)}"]
     if "si_errno" in info and info["si_errno"]:
         parts.insert(1, f"si_errno={info['si_errno']}")
     if signo in (11, 7, 4, 8, 5) and code > 0:  # faults carry an address, SI_KERNEL ones too (NULL)

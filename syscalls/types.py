@@ -72,6 +72,18 @@ def set_string_style(level: int) -> None:
     STRING_STYLE[0] = level
 
 
+# -X: how named constants print: "abbrev" (the names), "raw" (the number), "verbose" (number /* names */)
+CONST_STYLE = ["abbrev"]
+
+
+def named(number: str, names: str) -> str:
+    """A constant under -X: `names` is what strace prints by default, `number` the value's own text."""
+    style = CONST_STYLE[0]
+    if style == "abbrev" or names == number:
+        return names
+    return number if style == "raw" else f"{number} /* {names} */"
+
+
 def quote(data: bytes, limit: int | None = None, cut: bool = False, hexall: bool = False) -> str:
     """strace's string quoting: C escapes, octal for other bytes, '...' when truncated."""
     more = cut or (limit is not None and len(data) > limit)
@@ -122,6 +134,13 @@ def device_text(fd: int) -> str:
 
 
 def flags_text(table, raw: int, zero: str = "0") -> str:
+    if CONST_STYLE[0] != "abbrev":
+        return named(f"{raw:#x}" if raw else "0", flags_names(table, raw, zero))
+    return flags_names(table, raw, zero)
+
+
+def flags_names(table, raw: int, zero: str = "0") -> str:
+    """The names alone, whatever -X says (strace's own explanations use them)."""
     if raw == 0:
         return zero
     names, rest = [], raw
@@ -227,8 +246,8 @@ class DirFd(Fd):
     def format(self, t, raw):
         if s32(raw) == AT_FDCWD:
             if t.show_paths:
-                return f"AT_FDCWD<{os.getcwd()}>"
-            return "AT_FDCWD"
+                return f"{named('-100', 'AT_FDCWD')}<{os.getcwd()}>"
+            return named("-100", "AT_FDCWD")
         return super().format(t, raw)
 
 
@@ -360,10 +379,10 @@ class Flags(Arg):
 
     def format(self, t, raw):
         raw &= (1 << self.bits) - 1
-        text = flags_text(self.table, raw, self.zero)
+        text = flags_names(self.table, raw, self.zero)
         if self.suffix and raw and text == f"{raw:#x}":
             return f"{text} /* {self.suffix} */"
-        return text
+        return named(f"{raw:#x}" if raw else "0", text)
 
 
 class Enum(Arg):
@@ -379,7 +398,7 @@ class Enum(Arg):
         raw &= (1 << self.bits) - 1
         name = self.names.get(raw)
         if name:
-            return name
+            return named(f"{raw:#x}" if raw else "0", name)
         if self.default == "hex":
             text = f"{raw:#x}"
         else:
@@ -401,7 +420,7 @@ def mode_text(mode: int) -> str:
     name = dict(xlat.S_IFMT).get(fmt)
     p = f"0{perm:o}" if perm else "000"
     if name:
-        return f"{name}|{p}" if perm else name
+        return named(f"0{mode:o}", f"{name}|{p}" if perm else name)
     return p if not fmt else f"{mode:#o}"
 
 
@@ -415,9 +434,13 @@ class OpenFlags(Arg):
 
     def format(self, t, raw):
         raw &= 0xFFFF_FFFF
+        return named(f"{raw:#x}" if raw else "0", self.names(raw))
+
+    @staticmethod
+    def names(raw: int) -> str:
         acc = xlat.O_ACCMODE[raw & 3][1]
         rest = raw & ~3  # O_TMPFILE (which includes O_DIRECTORY's bit) comes first in O_FLAGS
-        return acc if not rest else acc + "|" + flags_text(xlat.O_FLAGS, rest)
+        return acc if not rest else acc + "|" + flags_names(xlat.O_FLAGS, rest)
 
 
 class OpenMode(Octal):
@@ -440,13 +463,18 @@ class MmapFlags(Arg):
         rest = raw & ~3
         parts = [kind] if kind else []
         if rest:
-            parts.append(flags_text(xlat.MAP_FLAGS, rest))
-        return "|".join(parts) if parts else "0"
+            parts.append(flags_names(xlat.MAP_FLAGS, rest, "0"))
+        return named(f"{raw:#x}" if raw else "0", "|".join(parts) if parts else "0")
+
+
+def signal_text(n: int) -> str:
+    """A signal number as strace prints it (SIGTERM; 15 or `15 /* SIGTERM */` under -X)."""
+    return named(str(n), xlat.signame(n))
 
 
 class Signal(Arg):
     def format(self, t, raw):
-        return xlat.signame(s32(raw))
+        return signal_text(s32(raw))
 
 
 class Unused(Arg):

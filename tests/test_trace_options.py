@@ -214,3 +214,13 @@ def test_syscall_time_precisions(opts, rx):
 def test_bad_options(opts, message):
     r = run_emu([HELLO178], command="trace", options=opts)
     assert r.returncode == 1 and message in r.stderr.decode() and b"Traceback" not in r.stderr, r.stderr
+
+
+@pytest.mark.parametrize("style", ["raw", "verbose", "abbrev"])
+@pytest.mark.parametrize("prog", ["fileio", "sig_pending", "sig_alarm_pause", "sig_segv_recover", "exit_modes"])
+@pytest.mark.parametrize("libc", LIBCS)
+def test_const_print_style(style, prog, libc, tmp_path):
+    """-X raw: named constants as numbers (flags and enums in hex, signals and modes as C would);
+    -X verbose: the number and its names in a comment."""
+    a, b = traces(sample(libc, prog), options=["-X", style], tmp_path=tmp_path)
+    assert a == b, diff(a, b)
