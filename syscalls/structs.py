@@ -43,7 +43,23 @@ class StructPtr(Ptr):
 def dev_text(dev: int) -> str:
     major = ((dev >> 8) & 0xFFF) | ((dev >> 32) & ~0xFFF)
     minor = (dev & 0xFF) | ((dev >> 12) & ~0xFF)
-    return named(f"{dev:#x}" if dev else "0", f"makedev({major:#x}, {minor:#x})")
+    return named(f"{dev:#x}" if dev else "0", f"makedev({_hex0(major)}, {_hex0(minor)})")
+
+
+def _hex0(n: int) -> str:
+    return f"{n:#x}" if n else "0"
+
+
+def time_text(sec: int, nsec: int) -> str:
+    """-v's seconds with strace's ISO 8601 comment: 1795166173 /* 2026-11-20T09:16:13.102135859+0000 */."""
+    import time
+
+    try:
+        tm = time.localtime(sec)
+    except (OverflowError, OSError, ValueError):
+        return str(sec)
+    frac = f".{nsec:09d}" if nsec else ""
+    return f"{sec} /* {time.strftime('%Y-%m-%dT%H:%M:%S', tm)}{frac}{time.strftime('%z', tm)} */"
 
 
 class StatBuf(StructPtr):
@@ -56,7 +72,13 @@ class StatBuf(StructPtr):
         dev, ino, nlink, mode, uid, gid, _pad, rdev, size = struct.unpack_from("<QQQIIIIQq", data)
         fmt = mode & 0o170000
         tail = f"st_rdev={dev_text(rdev)}" if fmt in (0o20000, 0o60000) else f"st_size={size}"
-        return f"{{st_mode={mode_text(mode)}, {tail}, ...}}"
+        if t.opts is None or not t.opts.verbose:
+            return f"{{st_mode={mode_text(mode)}, {tail}, ...}}"
+        blksize, blocks, *times = struct.unpack_from("<qq6q", data, 56)
+        stamps = [f"st_{n}time={time_text(times[2 * i], times[2 * i + 1])}, st_{n}time_nsec={times[2 * i + 1]}"
+                  for i, n in enumerate("amc")]
+        return (f"{{st_dev={dev_text(dev)}, st_ino={ino}, st_mode={mode_text(mode)}, st_nlink={nlink}, st_uid={uid}, "
+                f"st_gid={gid}, st_blksize={blksize}, st_blocks={blocks}, {tail}, {', '.join(stamps)}}}")
 
 
 class StatxBuf(StructPtr):
