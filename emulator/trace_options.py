@@ -67,6 +67,7 @@ class Options:
         self.raw: set[int] = set()  # -e raw=: syscalls printed undecoded
         self.verbose = False  # -v: execve shows the environment
         self.const_style = "abbrev"  # -X
+        self.detach_on_execve = False  # -b execve
         self.env: list[tuple[str, str | None]] = []  # -E
         self.insn_range: str | None = None
         self._t_given = False
@@ -270,7 +271,11 @@ def apply_short(opts: Options, c: str, value: str | None) -> None:
     elif c == "E":
         var, sep, val = value.partition("=")
         opts.env.append((var, val if sep else None))
-    elif c in "IOub":
+    elif c == "b":
+        if value != "execve":
+            raise OptionError(f"Syscall '{value}' for -b isn't supported")
+        opts.detach_on_execve = True
+    elif c in "IOu":
         pass  # how strace itself stops, its overhead estimate, the user it runs as: no effect on output
     elif c in "pPk":
         raise OptionError(f"-{c} is not supported by elfemu")

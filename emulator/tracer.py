@@ -422,12 +422,29 @@ class Tracer:
             if self.counting_only:
                 return
         t, parts, head_n = state[:3]
+        if replaced and self.opts.detach_on_execve:
+            self.detach(proc, call, parts, head_n)
+            return
         for i, a in enumerate(call.spec.args):
             if a.out and i < len(parts):
                 parts[i] = "" if not replaced else a.format(t, call.args[i])
         self.finish(call, parts, head_n, "0" if replaced else "?", "successful" if replaced else "unfinished")
         if replaced and self.opts.insn_range:
             self.install_insn_hook(proc)
+
+    def detach(self, proc, call, parts, head_n) -> None:
+        """-b execve: strace lets go of a process whose execve succeeds, mid-line."""
+        shown = [p for p in parts if p]
+        if self.pending_head and self.shared.get(UNFINISHED) == self.pid:
+            rest = [p for p in parts[head_n:] if p]
+            text = ", ".join(rest) + " <detached ...>\n"
+            self.shared.set(UNFINISHED, 0)
+        else:
+            text = self.entry_prefix + call.spec.name + "(" + ", ".join(shown) + " <detached ...>\n"
+        self.pending_head = False
+        self.emit_raw(text)
+        self.end("")
+        proc.tracer = None
 
     # ----- processes and signals ----------------------------------------------------------------
     def forked_child(self, proc) -> None:

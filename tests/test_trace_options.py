@@ -212,7 +212,7 @@ def test_syscall_time_precisions(opts, rx):
     (["-ff", "--output-separately", "-o", "x"], "cannot be provided simultaneously"), (["-U", "calls"], "-U"),
     (["-c", "-C"], "mutually exclusive"), (["-ff", "-c", "-o", "x"], "mutually exclusive"), (["-w"], "-w"),
     (["-x", "--strings-in-hex"], "simultaneously"), (["-q", "-e", "quiet=exit"], "simultaneously"), (["--follow-forks=1"], "doesn't allow an argument"),
-    (["-S", "bogus"], "invalid sortby"), (["-e", "status=bogus"], "invalid status"), (["-p", "1"], "not supported"),
+    (["-S", "bogus"], "invalid sortby"), (["-b", "open"], "for -b isn't supported"), (["-e", "status=bogus"], "invalid status"), (["-p", "1"], "not supported"),
     (["--strings-in-hex=bogus"], "invalid --strings-in-hex"), (["-a", "x"], "invalid -a argument"),
 ])
 def test_bad_options(opts, message):
@@ -244,3 +244,12 @@ def test_verbose_structures(opts, libc, tmp_path):
     a, b = traces(sample(libc, "fileio"), options=opts, tmp_path=tmp_path, prepare=unstamped)
     assert a == b, diff(a, b)
     assert any("st_blksize=" in line for line in b)
+
+
+@pytest.mark.parametrize("opts", [["-b", "execve"], ["--detach-on=execve"], ["-f", "-b", "execve"], ["-n", "-bexecve"]],
+                         ids=" ".join)
+def test_detach_on_execve(opts, tmp_path):
+    """-b execve: the execve line ends in `<detached ...>` and nothing of the new program is traced."""
+    a, b = traces(sample("glibc", "execve_demo"), options=opts, tmp_path=tmp_path)
+    assert a == b, diff(a, b)
+    assert b[-1].endswith("<detached ...>")
