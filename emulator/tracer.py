@@ -132,6 +132,7 @@ class Tracer:
         self.summary = Summary(opts) if opts.summary else None
         self.counting_only = opts.summary_only  # -c prints only the table, -C the trace as well
         self.column = max(opts.column - 1, 0)
+        self.dumping = bool(opts.read_fds or opts.write_fds)
         self.status = opts.status
         self.quiet = opts.quiet
         self.last_nr = 59  # -n shows the last syscall's number on every line
@@ -281,8 +282,10 @@ class Tracer:
         if self.counting_only:
             call.pc = (None, None, 0, time.time())
             return
-        self.last_nr = nr
-        self.ip = proc.cpu["rip"] + 2  # strace shows the address after the syscall instruction
+        if self.stamped:
+            self.last_nr = nr
+            if self.opts.ip:
+                self.ip = proc.cpu["rip"] + 2  # strace shows the address after the syscall instruction
         t = TraceContext(proc, call.args, None, self.opts)
         if nr == 15:  # strace shows the signal mask rt_sigreturn restores (uc_sigmask)
             parts, head_n = [sigreturn_mask(t, proc)], 1
@@ -292,7 +295,9 @@ class Tracer:
             args = call.args
             for i, fmt in ins:
                 parts[i] = fmt(t, args[i])
-        call.pc = (t, parts, head_n, time.time() if self.summary is not None else 0.0, time.monotonic_ns())
+        opts = self.opts
+        call.pc = (t, parts, head_n, time.time() if self.summary is not None else 0.0,
+                   time.monotonic_ns() if opts.durations else 0)
         if self.shared is not None or self.stamped:
             # strace writes a line's leader ([pid N], timestamp) when the call starts
             self.entry_prefix = self.prefix()
@@ -351,7 +356,7 @@ class Tracer:
             d = time.monotonic_ns() - started
             rtext += f" <{d // 1_000_000_000}{_fraction(d, self.opts.duration_digits)}>"
         self.finish(call, parts, head_n, rtext, "failed" if ret < 0 else "successful")
-        if ret > 0 and (self.opts.read_fds or self.opts.write_fds):
+        if ret > 0 and self.dumping:
             self.dump_io(t, call, ret)
 
     def dump_io(self, t, call, ret) -> None:
