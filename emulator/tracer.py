@@ -147,6 +147,8 @@ class Tracer:
         self.insn = None
         self.head_len = 0
         self.entry_prefix = ""  # the current call's line leader, taken at its entry
+        self.in_call = False  # a traced call has started and its line is not finished
+        self.deferred: list[str] = []  # signal lines waiting for that line
         self.plans: dict[int, tuple] = {}
         # a line leader beyond the pid: written when a call starts, as strace does
         self.stamped = bool(opts.stamp_format or opts.relative or opts.numbers or opts.ip)
@@ -298,6 +300,7 @@ class Tracer:
         opts = self.opts
         call.pc = (t, parts, head_n, time.time() if self.summary is not None else 0.0,
                    time.monotonic_ns() if opts.durations else 0)
+        self.in_call = True
         if self.shared is not None or self.stamped:
             # strace writes a line's leader ([pid N], timestamp) when the call starts
             self.entry_prefix = self.prefix()
@@ -381,6 +384,15 @@ class Tracer:
             sh.unlock()
 
     def finish(self, call, parts, head_n, rtext, status) -> None:
+        """The call's line, then the signal lines that arrived while it ran."""
+        self._finish(call, parts, head_n, rtext, status)
+        self.in_call = False
+        if self.deferred:
+            lines, self.deferred = self.deferred, []
+            for line in lines:
+                self.emit(line)
+
+    def _finish(self, call, parts, head_n, rtext, status) -> None:
         name = call.spec.name
         if self.status is not None and status not in self.status:
             return
@@ -446,7 +458,7 @@ class Tracer:
             self.shared.set(UNFINISHED, 0)
         else:
             text = self.entry_prefix + call.spec.name + "(" + ", ".join(shown) + " <detached ...>\n"
-        self.pending_head = False
+        self.pending_head = self.in_call = False
         self.emit_raw(text)
         self.end("")
         proc.tracer = None
@@ -455,7 +467,8 @@ class Tracer:
     def forked_child(self, proc) -> None:
         """First event in a new child: trace it with -f (strace attaches), else stop tracing."""
         self.pid = os.getpid()
-        self.pending_head = False
+        self.pending_head = self.in_call = False  # the fork's line is the parent's
+        self.deferred = []
         if self.separate and self.opts.follow:  # -ff: the child's lines go to its own F.PID
             os.close(self.out.fd)
             proc.fds.hidden.discard(self.out.fd)
@@ -490,7 +503,11 @@ class Tracer:
         self.last_signal = signo
         if pc is not None:
             self.ip = pc
-        self.emit(f"--- {xlat.signame(signo)} {siginfo_text(dict(siginfo, si_signo=signo))} ---\n")
+        line = f"--- {xlat.signame(signo)} {siginfo_text(dict(siginfo, si_signo=signo))} ---\n"
+        if self.in_call:  # raised while a call runs (a SIGCHLD during wait4): strace shows it after the call
+            self.deferred.append(line)
+        else:
+            self.emit(line)
 
     def exited(self, proc, status):
         self.ip = None
