@@ -8,6 +8,7 @@ those naming something elfemu cannot do (-p, -P, -k, inject) are refused, never 
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 
@@ -68,6 +69,7 @@ class Options:
         self.verbose = False  # -v: execve shows the environment
         self.const_style = "abbrev"  # -X
         self.detach_on_execve = False  # -b execve
+        self.trace_paths: set[str] = set()  # -P: only calls naming these files
         self.env: list[tuple[str, str | None]] = []  # -E
         self.insn_range: str | None = None
         self._t_given = False
@@ -277,7 +279,12 @@ def apply_short(opts: Options, c: str, value: str | None) -> None:
         opts.detach_on_execve = True
     elif c in "IOu":
         pass  # how strace itself stops, its overhead estimate, the user it runs as: no effect on output
-    elif c in "pPk":
+    elif c == "P":
+        opts.trace_paths.add(value)
+        real = os.path.realpath(value)
+        if os.path.exists(value) and real != value:  # strace follows symlinks once, at the start
+            opts.trace_paths.add(real)
+    elif c in "pkY":
         raise OptionError(f"-{c} is not supported by elfemu")
     elif c == "f":
         opts.f_count += 1
@@ -319,7 +326,7 @@ def apply_short(opts: Options, c: str, value: str | None) -> None:
         opts.verbose = True
     elif c == "A":
         opts.append = True
-    elif c in "dDY":
+    elif c in "dD":
         pass
     else:
         raise OptionError(f"invalid option -- '{c}'")
@@ -338,7 +345,8 @@ LONG = {
     "instruction-pointer": ("i", 0), "no-abbrev": ("v", 0), "output-append-mode": ("A", 0), "debug": ("d", 0),
     "signal": ("signal", 1), "status": ("status", 1), "abbrev": ("abbrev", 1), "verbose": ("verbose", 1),
     "raw": ("raw", 1), "read": ("read", 1), "write": ("write", 1), "kvm": ("kvm", 1),
-    "quiet": ("quiet", 2), "silent": ("quiet", 2), "silence": ("quiet", 2), "decode-fds": ("decode-fds", 2), "daemonize": ("D", 2), "decode-pids": ("Y", 2),
+    "quiet": ("quiet", 2), "silent": ("quiet", 2), "silence": ("quiet", 2), "decode-fds": ("decode-fds", 2), "daemonize": ("D", 2),
+    "decode-pids": ("pids", 1),
     "seccomp-bpf": ("", 0), "tips": ("", 2),
     "output-separately": ("separately", 0), "absolute-timestamps": ("absolute", 2),
     "relative-timestamps": ("relative", 2), "syscall-times": ("times", 2), "strings-in-hex": ("hex", 2),
@@ -360,6 +368,9 @@ def apply_long(opts: Options, name: str, value: str | None) -> None:
         apply_expr(opts, f"quiet={value or 'attach,personality'}")
     elif what == "decode-fds":
         apply_expr(opts, f"decode-fds={value or 'path'}")
+    elif what == "pids":
+        if value != "pidns":  # comm (-Y) would name every pid's command
+            raise OptionError(f"--decode-pids={value} is not supported by elfemu")
     elif what == "separately":
         opts.separate = True
     elif what == "absolute":

@@ -24,8 +24,9 @@ import time
 from emulator.trace_options import Options, parse_options  # noqa: F401 - parse_options re-exported
 from emulator.trace_summary import Summary
 from syscalls import xlat
+from syscalls.errors import GuestFault
 from syscalls.structs import siginfo_text, sigset_text
-from syscalls.types import CONST_STYLE, Fd, TraceContext, errno_text, quote, s32, set_string_style
+from syscalls.types import CONST_STYLE, Fd, TraceContext, errno_text, fd_path, quote, s32, set_string_style
 
 FORK_NRS = {56, 57, 58, 435}
 NPROCS, UNFINISHED = 0, 1  # slots (int64) in the shared page
@@ -133,6 +134,7 @@ class Tracer:
         self.counting_only = opts.summary_only  # -c prints only the table, -C the trace as well
         self.column = max(opts.column - 1, 0)
         self.dumping = bool(opts.read_fds or opts.write_fds)
+        self.paths = opts.trace_paths
         self.status = opts.status
         self.quiet = opts.quiet
         self.last_nr = 59  # -n shows the last syscall's number on every line
@@ -177,17 +179,19 @@ class Tracer:
     def stamp(self, now: int) -> str:
         """-t/-tt/-ttt/-r and their long forms: nanoseconds since the epoch in, text out."""
         o = self.opts
+        text = ""
+        if o.stamp_format == "unix":
+            text = f"{now // 1_000_000_000}{_fraction(now, o.stamp_digits)} "
+        elif o.stamp_format == "time":
+            secs = time.strftime("%H:%M:%S", time.localtime(now // 1_000_000_000))
+            text = f"{secs}{_fraction(now, o.stamp_digits)} "
         if o.relative:
             last = self.last_time if self.last_time is not None else now
             self.last_time = now
             d = max(now - last, 0)
-            return f"{d // 1_000_000_000:6d}{_fraction(d, o.relative_digits)} "
-        if o.stamp_format == "unix":
-            return f"{now // 1_000_000_000}{_fraction(now, o.stamp_digits)} "
-        if o.stamp_format == "time":
-            secs = time.strftime("%H:%M:%S", time.localtime(now // 1_000_000_000))
-            return f"{secs}{_fraction(now, o.stamp_digits)} "
-        return ""
+            rel = f"{d // 1_000_000_000:6d}{_fraction(d, o.relative_digits)}"
+            return f"{text}(+{rel}) " if text else rel + " "  # -t -r: 16:15:42 (+     0.000255)
+        return text
 
     def emit(self, text: str) -> None:
         """A whole line (lifecycle lines): with the prefix."""
@@ -222,7 +226,7 @@ class Tracer:
         self.hide_fds(proc)
         if self.opts.insn_range:
             self.install_insn_hook(proc)
-        if self.selected is not None and 59 not in self.selected:
+        if self.selected is not None and 59 not in self.selected or self.paths and path not in self.paths:
             return
         if self.summary is not None:
             self.summary.add("execve", False, 0.0)
@@ -278,7 +282,7 @@ class Tracer:
 
     def enter(self, proc, call):
         nr = call.nr
-        if self.selected is not None and nr not in self.selected:
+        if self.selected is not None and nr not in self.selected or self.paths and not self.touches(proc, call):
             call.pc = None
             return
         if self.counting_only:
@@ -306,6 +310,21 @@ class Tracer:
             self.entry_prefix = self.prefix()
         if self.shared is not None and self.status is None and (self.shared.get(NPROCS) > 1 or nr in FORK_NRS):
             self._write_head(call, parts, head_n)  # a new child may print before this call returns
+
+    def touches(self, proc, call) -> bool:
+        """-P: does the call name one of the paths, by a path argument or an fd open on it?"""
+        paths = self.paths
+        for a, raw in zip(call.spec.args, call.args):
+            if a.names == "fd":
+                if fd_path(s32(raw)) in paths:
+                    return True
+            elif a.names == "path" and raw:
+                try:
+                    if proc.mem.read_cstr(raw, 4096).decode(errors="surrogateescape") in paths:
+                        return True
+                except GuestFault:
+                    pass
+        return False
 
     def _write_head(self, call, parts, head_n) -> None:
         sh = self.shared

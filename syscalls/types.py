@@ -173,6 +173,7 @@ class Arg:
     out = False  # printed when the call returns, not when it starts
     trivial = True  # decode is the identity: dispatch may skip it
     io: str | None = None  # "read"/"write": the data moved through the fd in argument 0 (-e read=/write=)
+    names: str | None = None  # "path"/"fd": the argument names a file (what -P matches)
 
     def io_dump(self, t, raw: int) -> str:
         """strace's hex dump of the `t.ret` bytes this argument moved (for types with `io`)."""
@@ -231,6 +232,8 @@ class Ptr(Arg):
 class Fd(Int):
     """A file descriptor; with -y strace appends <path>."""
 
+    names = "fd"
+
     def format(self, t, raw):
         if raw < 0x8000_0000 and not t.show_paths:
             return str(raw)
@@ -253,6 +256,8 @@ class DirFd(Fd):
 
 class Path(Arg):
     """A NUL-terminated path: the handler gets bytes; a bad pointer is -EFAULT."""
+
+    names = "path"
 
     trivial = False
 
@@ -529,6 +534,8 @@ class Signed(Int):
 
 class PathPtr(Ptr):
     """A path printed as strace prints it, for a handler that reads it itself (decode: the address)."""
+
+    names = "path"
 
     def format(self, t, raw):
         return PATH.format(t, raw)

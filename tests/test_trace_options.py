@@ -189,6 +189,8 @@ def test_follow_with_options(opts, tmp_path):
     (["--absolute-timestamps=unix"], r"\d{10} "), (["--relative-timestamps=ms"], r" {5}\d\.\d{3} "),
     (["--relative-timestamps=s"], r" {5}\d "), (["-r", "--relative-timestamps=ns"], r" {5}\d\.\d{9} "),
     (["-tt", "-n"], r"\d\d:\d\d:\d\d\.\d{6} \[ +\d+\] "), (["--absolute-timestamps=none"], r""),
+    (["-r", "-t"], r"\d\d:\d\d:\d\d \(\+ +\d\.\d{6}\) "),
+    (["-tt", "--relative-timestamps=ms"], r"\d\d:\d\d:\d\d\.\d{6} \(\+ +\d\.\d{3}\) "),
 ])
 def test_timestamp_precisions(opts, rx):
     """The leader strace writes with each precision: the same shape (the clock differs)."""
@@ -214,7 +216,7 @@ def test_syscall_time_precisions(opts, rx):
     (["-ff", "--output-separately", "-o", "x"], "cannot be provided simultaneously"), (["-U", "calls"], "-U"),
     (["-c", "-C"], "mutually exclusive"), (["-ff", "-c", "-o", "x"], "mutually exclusive"), (["-w"], "-w"),
     (["-x", "--strings-in-hex"], "simultaneously"), (["-q", "-e", "quiet=exit"], "simultaneously"), (["--follow-forks=1"], "doesn't allow an argument"),
-    (["-S", "bogus"], "invalid sortby"), (["-b", "open"], "for -b isn't supported"), (["-e", "status=bogus"], "invalid status"), (["-p", "1"], "not supported"),
+    (["-S", "bogus"], "invalid sortby"), (["-b", "open"], "for -b isn't supported"), (["-Y"], "not supported"), (["-e", "status=bogus"], "invalid status"), (["-p", "1"], "not supported"), (["-k"], "not supported"),
     (["--strings-in-hex=bogus"], "invalid --strings-in-hex"), (["-a", "x"], "invalid -a argument"),
 ])
 def test_bad_options(opts, message):
@@ -255,3 +257,15 @@ def test_detach_on_execve(opts, tmp_path):
     a, b = traces(sample("glibc", "execve_demo"), options=opts, tmp_path=tmp_path)
     assert a == b, diff(a, b)
     assert b[-1].endswith("<detached ...>")
+
+
+@pytest.mark.parametrize("libc", LIBCS)
+@pytest.mark.parametrize("path", ["/dev/null", "/proc/self/exe", "PROGRAM", "/nonexistent"])
+def test_trace_path(path, libc, tmp_path):
+    """-P PATH: only the calls naming PATH, by a path argument or by an fd open on it (stdout is /dev/null)."""
+    prog = sample(libc, "fileio")
+    opts = ["-P", str(prog) if path == "PROGRAM" else path]
+    a, b = traces(prog, options=opts, tmp_path=tmp_path)
+    assert a == b, diff(a, b)
+    a, b = traces(prog, options=["--trace-path=/dev/null", "-e", "trace=write"], tmp_path=tmp_path)
+    assert a == b, diff(a, b)
