@@ -69,6 +69,10 @@ def run_guest(program: str, args: list[str], tracer=None, setup=None) -> int:
     proc = Process(tracer=tracer)
     argv = [os.fsencode(a) for a in [program, *args]]
     envp = initial_environment()
+    if tracer is not None and tracer.opts.env:  # strace -E
+        from emulator.trace_options import edit_environment
+
+        envp = edit_environment(envp, tracer.opts.env)
     try:
         proc.load(path, argv, envp)
     except ExecError as exc:

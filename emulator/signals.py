@@ -209,7 +209,7 @@ class SignalState:
             if act.handler == SIG_IGN:
                 continue
             if act.handler == SIG_DFL:
-                self._default(signo, info)
+                self._default(signo, info, pc)
                 continue
             if restart is not None:
                 pc = self._fix_restart(restart, act, pc)
@@ -231,23 +231,24 @@ class SignalState:
         cpu["rax"] = -errno.EINTR
         return pc
 
-    def _default(self, signo: int, info: dict) -> None:
+    def _default(self, signo: int, info: dict, pc: int | None = None) -> None:
         what = default_action(signo)
         if what == "ignore":
             return
-        self.trace(signo, info)
+        self.trace(signo, info, pc)
         if what == "stop":
             self.stop_host(signo)
             return
         raise ProcessKilled(signo, info)
 
-    def trace(self, signo: int, info: dict) -> None:
+    def trace(self, signo: int, info: dict, pc: int | None = None) -> None:
+        """The tracer's --- SIG --- line; `pc` is where the guest was (strace -i), None for proc.pc."""
         tracer = self.proc.tracer
         if tracer is not None and hasattr(tracer, "signal"):
-            tracer.signal(self.proc, signo, {k: v for k, v in info.items() if not k.startswith("_")})
+            tracer.signal(self.proc, signo, {k: v for k, v in info.items() if not k.startswith("_")}, pc)
 
     def _setup_frame(self, uc, signo: int, info: dict, act: Action, pc: int) -> int:
-        self.trace(signo, info)
+        self.trace(signo, info, pc)
         regs = sigframe.save_regs(uc)
         regs["rip"] = pc
         sp = regs["rsp"]

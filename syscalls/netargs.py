@@ -6,7 +6,7 @@ import struct
 
 from syscalls import xlat
 from syscalls.structs import StructPtr, iovec_text
-from syscalls.types import Arg, Flags, Ptr, flags_text, ptr, quote, s32
+from syscalls.types import Arg, Flags, Ptr, flags_text, iov_dump, ptr, quote, s32
 
 IPPROTOS = {0: "IPPROTO_IP", 1: "IPPROTO_ICMP", 6: "IPPROTO_TCP", 17: "IPPROTO_UDP", 58: "IPPROTO_ICMPV6",
             255: "IPPROTO_RAW", 132: "IPPROTO_SCTP", 136: "IPPROTO_UDPLITE"}
@@ -236,6 +236,14 @@ class Msghdr(StructPtr):
     """struct msghdr as strace prints it; recvmsg's (`out`) after the call, with what arrived."""
 
     size = 56
+
+    @property
+    def io(self):
+        return "read" if self.out else "write"
+
+    def io_dump(self, t, raw):
+        data = t.read(raw, self.size)
+        return "" if data is None else iov_dump(t, *struct.unpack_from("<16xQQ", data))
 
     def show(self, t, data):
         name, namelen, iov, iovlen, control, controllen, flags = struct.unpack("<QI4xQQQQi4x", data)

@@ -7,7 +7,7 @@ import struct
 
 from syscalls import xlat
 from syscalls.structs import StructPtr, Timespec, poll_result
-from syscalls.types import OPENFLAGS, Arg, Ptr, flags_text, ptr, s32
+from syscalls.types import OPENFLAGS, Arg, Ptr, flags_names, flags_text, ptr, s32, signal_text
 
 
 class CloneArgs(Arg):
@@ -19,7 +19,7 @@ class CloneArgs(Arg):
         sig = flags & 0xFF
         fl = flags_text(xlat.CLONE_FLAGS, flags & ~0xFF & 0xFFFF_FFFF, "")
         if sig:
-            fl = (fl + "|" if fl else "") + xlat.signame(sig)
+            fl = (fl + "|" if fl else "") + signal_text(sig)
         return f"child_stack={ptr(stack)}, flags={fl or '0'}"
 
 
@@ -97,9 +97,9 @@ class FcntlRet:
         if value <= 0:
             return str(value)
         if cmd == 1:
-            return f"{value:#x} (flags {flags_text(xlat.FD_FLAGS, value)})"
+            return f"{value:#x} (flags {flags_names(xlat.FD_FLAGS, value)})"
         if cmd == 3:
-            return f"{value:#x} (flags {OPENFLAGS.format(t, value)})"
+            return f"{value:#x} (flags {OPENFLAGS.names(value & 0xFFFF_FFFF)})"
         return str(value)
 
 

@@ -11,7 +11,7 @@ import struct
 
 from syscalls import xlat
 from syscalls.errors import GuestFault
-from syscalls.types import Arg, Ptr, buf_text, flags_text, mode_text, ptr, quote, s32
+from syscalls.types import Arg, Ptr, buf_text, flags_text, iov_dump, mode_text, named, ptr, quote, s32, signal_text
 
 SIGNAMES = xlat.SIGNAL_NAMES
 
@@ -43,7 +43,23 @@ class StructPtr(Ptr):
 def dev_text(dev: int) -> str:
     major = ((dev >> 8) & 0xFFF) | ((dev >> 32) & ~0xFFF)
     minor = (dev & 0xFF) | ((dev >> 12) & ~0xFF)
-    return f"makedev({major:#x}, {minor:#x})"
+    return named(f"{dev:#x}" if dev else "0", f"makedev({_hex0(major)}, {_hex0(minor)})")
+
+
+def _hex0(n: int) -> str:
+    return f"{n:#x}" if n else "0"
+
+
+def time_text(sec: int, nsec: int) -> str:
+    """-v's seconds with strace's ISO 8601 comment: 1795166173 /* 2026-11-20T09:16:13.102135859+0000 */."""
+    import time
+
+    try:
+        tm = time.localtime(sec)
+    except (OverflowError, OSError, ValueError):
+        return str(sec)
+    frac = f".{nsec:09d}" if nsec else ""
+    return f"{sec} /* {time.strftime('%Y-%m-%dT%H:%M:%S', tm)}{frac}{time.strftime('%z', tm)} */"
 
 
 class StatBuf(StructPtr):
@@ -56,7 +72,13 @@ class StatBuf(StructPtr):
         dev, ino, nlink, mode, uid, gid, _pad, rdev, size = struct.unpack_from("<QQQIIIIQq", data)
         fmt = mode & 0o170000
         tail = f"st_rdev={dev_text(rdev)}" if fmt in (0o20000, 0o60000) else f"st_size={size}"
-        return f"{{st_mode={mode_text(mode)}, {tail}, ...}}"
+        if t.opts is None or not t.opts.verbose:
+            return f"{{st_mode={mode_text(mode)}, {tail}, ...}}"
+        blksize, blocks, *times = struct.unpack_from("<qq6q", data, 56)
+        stamps = [f"st_{n}time={time_text(times[2 * i], times[2 * i + 1])}, st_{n}time_nsec={times[2 * i + 1]}"
+                  for i, n in enumerate("amc")]
+        return (f"{{st_dev={dev_text(dev)}, st_ino={ino}, st_mode={mode_text(mode)}, st_nlink={nlink}, st_uid={uid}, "
+                f"st_gid={gid}, st_blksize={blksize}, st_blocks={blocks}, {tail}, {', '.join(stamps)}}}")
 
 
 class StatxBuf(StructPtr):
@@ -105,9 +127,9 @@ class StatxFlags(Arg):
 
 def rlim_text(v: int, inf: str) -> str:
     if v == 0xFFFF_FFFF_FFFF_FFFF:
-        return inf
+        return named(str(v), inf)
     if v > 1024 and v % 1024 == 0:
-        return f"{v // 1024}*1024"
+        return named(str(v), f"{v // 1024}*1024")
     return str(v)
 
 
@@ -174,8 +196,8 @@ def sigset_text(mask: int, nbits: int = 64) -> str:
     sigs = [i + 1 for i in range(nbits) if mask >> i & 1]
     if len(sigs) > nbits // 2:
         inv = [i + 1 for i in range(nbits) if not mask >> i & 1]
-        return "~[" + " ".join(xlat.signame(s)[3:] for s in inv) + "]"
-    return "[" + " ".join(xlat.signame(s)[3:] for s in sigs) + "]"
+        return "~[" + " ".join(named(str(s), xlat.signame(s)[3:]) for s in inv) + "]"
+    return "[" + " ".join(named(str(s), xlat.signame(s)[3:]) for s in sigs) + "]"
 
 
 class Sigset(StructPtr):
@@ -267,11 +289,15 @@ class Iovec(Ptr):
     def __init__(self, count: int, out: bool = False):
         self.count = count
         self.out = out
+        self.io = "read" if out else "write"
 
     def format(self, t, raw):
         if self.out and t.failed:
             return ptr(raw)
         return iovec_text(t, raw, t.args[self.count], t.ret if self.out else None)
+
+    def io_dump(self, t, raw):
+        return iov_dump(t, raw, t.args[self.count])
 
 
 def iovec_text(t, raw: int, n: int, left: int | None = None) -> str:
@@ -410,7 +436,7 @@ def siginfo_text(info: dict) -> str:
     name = dict(xlat.SI_CODES).get(code)
     if name is None or (code > 0 and code != 0x80):
         name = dict(xlat.SI_CODES_BY_SIGNAL.get(signo, [])).get(code, name or str(code))
-    parts = [f"si_signo={xlat.signame(signo)}", f"si_code={name}"]
+    parts = [f"si_signo={signal_text(signo)}", f"si_code={named(f'{code & 0xFFFF_FFFF:#x}' if code else '0', name)}"]
     if "si_errno" in info and info["si_errno"]:
         parts.insert(1, f"si_errno={info['si_errno']}")
     if signo in (11, 7, 4, 8, 5) and code > 0:  # faults carry an address, SI_KERNEL ones too (NULL)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import stat
 
 from syscalls import xlat
 from syscalls.errors import GuestFault, SyscallError
@@ -61,12 +62,35 @@ _ESC = {ord('"'): '\\"', ord("\\"): "\\\\", 10: "\\n", 9: "\\t", 13: "\\r", 12: 
 _PLAIN = rb"[\x20-\x21\x23-\x5b\x5d-\x7e]*"  # compiled (and cached) by re when tracing prints a string
 
 
+# -x/-xx/--strings-in-hex, set once by the tracer: 0 octal escapes, 1 hex escapes (non-ascii-chars),
+# 2 a string with any non-printable byte wholly in hex (-x), 3 every string in hex (-xx)
+STRING_STYLE = [0]
+_NOT_TEXT = rb"[^\x09-\x0d\x20-\x7e]"
+
+
+def set_string_style(level: int) -> None:
+    STRING_STYLE[0] = level
+
+
+# -X: how named constants print: "abbrev" (the names), "raw" (the number), "verbose" (number /* names */)
+CONST_STYLE = ["abbrev"]
+
+
+def named(number: str, names: str) -> str:
+    """A constant under -X: `names` is what strace prints by default, `number` the value's own text."""
+    style = CONST_STYLE[0]
+    if style == "abbrev" or names == number:
+        return names
+    return number if style == "raw" else f"{number} /* {names} */"
+
+
 def quote(data: bytes, limit: int | None = None, cut: bool = False, hexall: bool = False) -> str:
     """strace's string quoting: C escapes, octal for other bytes, '...' when truncated."""
     more = cut or (limit is not None and len(data) > limit)
     if limit is not None:
         data = data[:limit]
-    if hexall:
+    style = STRING_STYLE[0]
+    if hexall or style == 3 or style == 2 and re.search(_NOT_TEXT, data):
         return '"' + "".join(f"\\x{b:02x}" for b in data) + '"' + ("..." if more else "")
     if re.fullmatch(_PLAIN, data):
         return '"' + data.decode() + '"' + ("..." if more else "")
@@ -78,6 +102,8 @@ def quote(data: bytes, limit: int | None = None, cut: bool = False, hexall: bool
             out.append(e)
         elif 0x20 <= b < 0x7F:
             out.append(chr(b))
+        elif style:
+            out.append(f"\\x{b:02x}")
         elif i + 1 < n and 0x30 <= data[i + 1] <= 0x37:
             out.append(f"\\{b:03o}")
         else:
@@ -97,7 +123,24 @@ def fd_path(fd: int) -> str | None:
         return None
 
 
+def device_text(fd: int) -> str:
+    """-yy: a device's kind and numbers after its path, as strace's `<char 1:3>`."""
+    try:
+        st = os.fstat(fd)
+    except OSError:
+        return ""
+    kind = "char" if stat.S_ISCHR(st.st_mode) else "block" if stat.S_ISBLK(st.st_mode) else None
+    return f"<{kind} {os.major(st.st_rdev)}:{os.minor(st.st_rdev)}>" if kind else ""
+
+
 def flags_text(table, raw: int, zero: str = "0") -> str:
+    if CONST_STYLE[0] != "abbrev":
+        return named(f"{raw:#x}" if raw else "0", flags_names(table, raw, zero))
+    return flags_names(table, raw, zero)
+
+
+def flags_names(table, raw: int, zero: str = "0") -> str:
+    """The names alone, whatever -X says (strace's own explanations use them)."""
     if raw == 0:
         return zero
     names, rest = [], raw
@@ -129,6 +172,12 @@ class Arg:
 
     out = False  # printed when the call returns, not when it starts
     trivial = True  # decode is the identity: dispatch may skip it
+    io: str | None = None  # "read"/"write": the data moved through the fd in argument 0 (-e read=/write=)
+    names: str | None = None  # "path"/"fd": the argument names a file (what -P matches)
+
+    def io_dump(self, t, raw: int) -> str:
+        """strace's hex dump of the `t.ret` bytes this argument moved (for types with `io`)."""
+        return ""
 
     def decode(self, proc, raw: int, args):
         return raw
@@ -183,6 +232,8 @@ class Ptr(Arg):
 class Fd(Int):
     """A file descriptor; with -y strace appends <path>."""
 
+    names = "fd"
+
     def format(self, t, raw):
         if raw < 0x8000_0000 and not t.show_paths:
             return str(raw)
@@ -190,7 +241,7 @@ class Fd(Int):
         if t.show_paths and fd >= 0:
             path = fd_path(fd)
             if path:
-                return f"{fd}<{path}>"
+                return f"{fd}<{path}{device_text(fd) if t.show_paths > 1 else ''}>"
         return str(fd)
 
 
@@ -198,13 +249,15 @@ class DirFd(Fd):
     def format(self, t, raw):
         if s32(raw) == AT_FDCWD:
             if t.show_paths:
-                return f"AT_FDCWD<{os.getcwd()}>"
-            return "AT_FDCWD"
+                return f"{named('-100', 'AT_FDCWD')}<{os.getcwd()}>"
+            return named("-100", "AT_FDCWD")
         return super().format(t, raw)
 
 
 class Path(Arg):
     """A NUL-terminated path: the handler gets bytes; a bad pointer is -EFAULT."""
+
+    names = "path"
 
     trivial = False
 
@@ -251,6 +304,11 @@ class OutPath(Ptr):
 class InBuf(Ptr):
     """Bytes the guest gives the kernel (write's buf): the length is argument `size`."""
 
+    io = "write"
+
+    def io_dump(self, t, raw):
+        return hexdump(t.read(raw, t.ret) or b"")
+
     def __init__(self, size: int, hexall: bool = False):
         self.size = size
         self.hexall = hexall
@@ -265,6 +323,33 @@ class InBuf(Ptr):
         return quote(data, lim, n > lim, self.hexall)
 
 
+def hexdump(data: bytes) -> str:
+    """-e read=/write=: ` | 00000  xx xx ... xx  ascii... |`, 16 bytes a line, as strace's dumpstr."""
+    lines = []
+    for off in range(0, len(data), 16):
+        chunk = data[off:off + 16]
+        cells = [f"{b:02x} " for b in chunk] + ["   "] * (16 - len(chunk))
+        text = "".join(chr(b) if 0x20 <= b < 0x7F else "." for b in chunk)
+        lines.append(f" | {off:05x}  {''.join(cells[:8])} {''.join(cells[8:])} {text:<16} |\n")
+    return "".join(lines)
+
+
+def iov_dump(t, raw: int, n: int) -> str:
+    """An iovec array's first `t.ret` bytes, buffer by buffer, each under strace's ` * N bytes` line."""
+    data = t.read(raw, 16 * n) if 0 < n <= 1024 else None
+    if data is None:
+        return ""
+    out, left = [], t.ret
+    for i in range(n):
+        base, ln = int.from_bytes(data[16 * i:16 * i + 8], "little"), int.from_bytes(data[16 * i + 8:16 * i + 16], "little")
+        ln = min(ln, left)
+        if not ln:
+            break
+        left -= ln
+        out.append(f" * {ln} bytes in buffer {i}\n" + hexdump(t.read(base, ln) or b""))
+    return "".join(out)
+
+
 def buf_text(t, raw, n, hexall=False) -> str:
     lim = t.strsize
     data = t.read(raw, min(n, lim)) if n > 0 else b""
@@ -277,6 +362,7 @@ class OutBuf(InBuf):
     """Bytes the kernel returns (read's buf): printed after the call, as many as it returned."""
 
     out = True
+    io = "read"
 
     def __init__(self, hexall: bool = False):
         super().__init__(size=-1, hexall=hexall)
@@ -298,10 +384,10 @@ class Flags(Arg):
 
     def format(self, t, raw):
         raw &= (1 << self.bits) - 1
-        text = flags_text(self.table, raw, self.zero)
+        text = flags_names(self.table, raw, self.zero)
         if self.suffix and raw and text == f"{raw:#x}":
             return f"{text} /* {self.suffix} */"
-        return text
+        return named(f"{raw:#x}" if raw else "0", text)
 
 
 class NotedFlags(Flags):
@@ -331,7 +417,7 @@ class Enum(Arg):
         raw &= (1 << self.bits) - 1
         name = self.names.get(raw)
         if name:
-            return name
+            return named(f"{raw:#x}" if raw else "0", name)
         if self.default == "hex":
             text = f"{raw:#x}" if raw else "0"
         else:
@@ -353,7 +439,7 @@ def mode_text(mode: int) -> str:
     name = dict(xlat.S_IFMT).get(fmt)
     p = f"0{perm:o}" if perm else "000"
     if name:
-        return f"{name}|{p}" if perm else name
+        return named(f"0{mode:o}", f"{name}|{p}" if perm else name)
     return p if not fmt else f"{mode:#o}"
 
 
@@ -367,9 +453,13 @@ class OpenFlags(Arg):
 
     def format(self, t, raw):
         raw &= 0xFFFF_FFFF
+        return named(f"{raw:#x}" if raw else "0", self.names(raw))
+
+    @staticmethod
+    def names(raw: int) -> str:
         acc = xlat.O_ACCMODE[raw & 3][1]
         rest = raw & ~3  # O_TMPFILE (which includes O_DIRECTORY's bit) comes first in O_FLAGS
-        return acc if not rest else acc + "|" + flags_text(xlat.O_FLAGS, rest)
+        return acc if not rest else acc + "|" + flags_names(xlat.O_FLAGS, rest)
 
 
 class OpenMode(Octal):
@@ -392,13 +482,18 @@ class MmapFlags(Arg):
         rest = raw & ~3
         parts = [kind] if kind else []
         if rest:
-            parts.append(flags_text(xlat.MAP_FLAGS, rest))
-        return "|".join(parts) if parts else "0"
+            parts.append(flags_names(xlat.MAP_FLAGS, rest, "0"))
+        return named(f"{raw:#x}" if raw else "0", "|".join(parts) if parts else "0")
+
+
+def signal_text(n: int) -> str:
+    """A signal number as strace prints it (SIGTERM; 15 or `15 /* SIGTERM */` under -X)."""
+    return named(str(n), xlat.signame(n))
 
 
 class Signal(Arg):
     def format(self, t, raw):
-        return xlat.signame(s32(raw))
+        return signal_text(s32(raw))
 
 
 class Unused(Arg):
@@ -453,6 +548,8 @@ class Signed(Int):
 
 class PathPtr(Ptr):
     """A path printed as strace prints it, for a handler that reads it itself (decode: the address)."""
+
+    names = "path"
 
     def format(self, t, raw):
         return PATH.format(t, raw)

@@ -23,7 +23,7 @@ TRACE_SAMPLES = sorted(p.name for p in (SAMPLES / "glibc").iterdir()
 ADDR = re.compile(r"0x[0-9a-f]+")
 RANDOM = re.compile(r'getrandom\("[^"]*"(\.\.\.)?')
 PAD = re.compile(r" +(= [^=]*)$")
-PID_CALLS = re.compile(r"^(?:\d+ +|\[pid +\d+\] )?(?:set_tid_address|getpid|gettid|getppid|clone|fork|vfork|wait4)"
+PID_CALLS = re.compile(r"^(?:\d+ +|\[pid +\d+\] )?(?:\[[ \d?]{4}\] )?(?:\[[0-9a-f?]{16}\] )?(?:set_tid_address|getpid|gettid|getppid|clone|fork|vfork|wait4)"
                        r"\(.*= (\d+)")
 
 
@@ -53,8 +53,8 @@ def mask(text: str, pids: set[str]) -> list[str]:
     return out
 
 
-def traces(prog, args=(), options=(), tmp_path=None, native_options=None):
-    """(native lines, elfemu lines), masked."""
+def traces(prog, args=(), options=(), tmp_path=None, native_options=None, prepare=None):
+    """(native lines, elfemu lines), masked (after `prepare`, given each whole trace, if any)."""
     need_tool("strace")
     nat, emu = tmp_path / "native.trace", tmp_path / "emu.trace"
     nopts = list(options if native_options is None else native_options)
@@ -66,6 +66,8 @@ def traces(prog, args=(), options=(), tmp_path=None, native_options=None):
                 env=env, preexec_fn=no_core, capture_output=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     assert b"Traceback" not in r.stderr, r.stderr.decode(errors="replace")
     n, e = nat.read_text(errors="replace"), emu.read_text(errors="replace")
+    if prepare is not None:
+        n, e = prepare(n), prepare(e)
     pids = pids_in(n) | pids_in(e)
     return mask(n, pids), mask(e, pids)
 
