@@ -5,6 +5,10 @@ BIN      := $(VENV)/bin
 ELFEMU   := $(BIN)/elfemu
 APT_PKGS := gcc musl-tools busybox-static bash-static strace gdb qemu-user binutils
 STAMP    := $(VENV)/.installed
+VDSO     := emulator/vdso/vdso.so
+VDSO_CFLAGS := -shared -nostdlib -fPIC -O2 -fno-asynchronous-unwind-tables -fno-stack-protector -Wall \
+	-Wl,-T,emulator/vdso/vdso.lds -Wl,--hash-style=both -Wl,-soname=linux-vdso.so.1 \
+	-Wl,-z,max-page-size=4096 -Wl,--build-id=none
 
 .PHONY: install deps samples demo test bench lint clean
 
@@ -29,11 +33,16 @@ $(STAMP): pyproject.toml
 
 # Compiled bytecode, even where PYTHONDONTWRITEBYTECODE is set: without it every start of
 # elfemu compiles its modules again (~40 ms of the ~60 ms start-up).
-install: $(STAMP)
+install: $(STAMP) $(VDSO)
 	@$(BIN)/python -m compileall -q emulator syscalls
 
-samples: deps
+samples: deps $(VDSO)
 	$(MAKE) -s -C samples
+
+# The guests' vDSO (emulator/vdso): without gcc elfemu runs without one, as it did before.
+$(VDSO): emulator/vdso/vdso.c emulator/vdso/vdso.lds
+	@if command -v gcc >/dev/null 2>&1; then gcc $(VDSO_CFLAGS) -o $@ emulator/vdso/vdso.c; \
+	else echo "no gcc: elfemu runs without a vDSO"; fi
 
 demo: install samples
 	@echo '$$ elfemu run samples/build/hello178'
@@ -52,4 +61,4 @@ lint: install
 	$(BIN)/ruff check emulator syscalls tests
 
 clean:
-	rm -rf $(VENV) samples/build
+	rm -rf $(VENV) samples/build $(VDSO)

@@ -41,7 +41,7 @@ import sys
 import capstone
 
 from emulator import exec as exec_
-from emulator import history, replay
+from emulator import history, replay, vdso
 from emulator.cpu import REG_IDS
 from emulator.history import REASONS, History, StopEvent  # noqa: F401 - StopEvent is part of this API
 from emulator.process import ILL_ILLOPN, MEMORY_ERRORS, SI_KERNEL, UNTIL_NEVER, Fault, ImageReplaced
@@ -83,7 +83,8 @@ class Debugger(History):
         self.frontier = 0  # the furthest instruction count executed live
         self.history_start = 0
         self.snapshots: list[replay.Snapshot] = []
-        self.records: dict[int, replay.SyscallRecord] = {}
+        # By instruction count: what each syscall did, or what each rdtsc read (an int; the vDSO's clocks).
+        self.records: dict[int, replay.SyscallRecord | int] = {}
         self.exited: StopEvent | None = None
         self.pending_fault = None
         self.orig_rax = -1
@@ -117,6 +118,7 @@ class Debugger(History):
         self._rip_ref = ctypes.byref(self._rip_buf)
         self._read_reg = lib.uc_reg_read
         self._block_hook = uc.hook_add(UC_HOOK_BLOCK, self._on_block, None, 1, 0)
+        self._rdtsc_hook = uc.hook_rdtsc(self._on_rdtsc)
         for addr, bp in self.breakpoints.items():
             bp[0] = uc.hook_add(UC_HOOK_CODE, self._on_bp, None, addr, addr)
         for key in self.watchpoints:
@@ -281,6 +283,15 @@ class Debugger(History):
             self._hit = ("syscall", caught, pos + 1, 0, "return")
             self._uc.emu_stop()
 
+    def _on_rdtsc(self) -> int:
+        """rdtsc, which the vDSO's clocks read: the host's TSC live, the recorded value when
+        re-executing, so that time read without a syscall replays like time read with one."""
+        pos = self._pos(self.proc.cpu["rip"])
+        value = self.records.get(pos)
+        if not isinstance(value, int):
+            value = self.records[pos] = vdso.host_tsc()
+        return value
+
     def _caught(self, proc) -> int | None:
         """The syscall number when `catch syscall` wants this call and cont() is running live."""
         if self.catch_syscalls is None or not self._cont_active or self._mode not in ("cont", "step"):
@@ -402,7 +413,8 @@ class Debugger(History):
 
         proc, uc = self.proc, self._uc
         proc.syscall_interposer = None
-        for h in [self._block_hook, *(b[0] for b in self.breakpoints.values()), *self.watchpoints.values()]:
+        for h in [self._block_hook, self._rdtsc_hook, *(b[0] for b in self.breakpoints.values()),
+                  *self.watchpoints.values()]:
             uc.hook_del(h)
         if self.on_fork_child is not None:
             self.on_fork_child()
@@ -530,7 +542,8 @@ class Debugger(History):
         """Remove every hook; the caller then runs proc.run() at full speed (live from the frontier)."""
         self.goto(self.frontier)
         uc = self._uc
-        for h in [self._block_hook, *(b[0] for b in self.breakpoints.values()), *self.watchpoints.values()]:
+        for h in [self._block_hook, self._rdtsc_hook, *(b[0] for b in self.breakpoints.values()),
+                  *self.watchpoints.values()]:
             uc.hook_del(h)
         self.breakpoints.clear()
         self.watchpoints.clear()

@@ -8,7 +8,7 @@ import errno
 import os
 import stat
 
-from emulator import loader
+from emulator import loader, vdso
 from emulator.cpu import Cpu
 from emulator.memory import AddressSpace
 from emulator.unicorn_ffi import UC, Uc
@@ -104,7 +104,8 @@ def build(path: str, argv: list[bytes], envp: list[bytes], depth: int = 0) -> Ne
         interp_image = loader.map_image(mem, iplan, idata, loader.INTERP_BASE, inode=ist.st_ino, dev=idev)
         entry = interp_image.entry
     ids = (os.getuid(), os.geteuid(), os.getgid(), os.getegid())
-    rsp = loader.build_stack(mem, image, interp_image, argv, envp, path.encode(), os.urandom(16), ids)
+    vdso_at = vdso.install(mem)  # after the interpreter: Linux maps it top-down below ld.so
+    rsp = loader.build_stack(mem, image, interp_image, argv, envp, path.encode(), os.urandom(16), ids, vdso_at)
     return NewImage(uc, Cpu(uc), mem, exe, argv, entry, rsp, image.end, image)
 
 

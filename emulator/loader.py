@@ -29,7 +29,8 @@ HWCAP = 0x178BFBFF  # CPUID.1:EDX of a baseline x86-64
 
 AT = dict(AT_NULL=0, AT_PHDR=3, AT_PHENT=4, AT_PHNUM=5, AT_PAGESZ=6, AT_BASE=7, AT_FLAGS=8,
           AT_ENTRY=9, AT_UID=11, AT_EUID=12, AT_GID=13, AT_EGID=14, AT_PLATFORM=15, AT_HWCAP=16,
-          AT_CLKTCK=17, AT_SECURE=23, AT_RANDOM=25, AT_HWCAP2=26, AT_EXECFN=31, AT_MINSIGSTKSZ=51)
+          AT_CLKTCK=17, AT_SECURE=23, AT_RANDOM=25, AT_HWCAP2=26, AT_EXECFN=31, AT_SYSINFO_EHDR=33,
+          AT_MINSIGSTKSZ=51)
 
 
 class Segment(namedtuple("Segment", "vaddr memsz offset filesz prot")):
@@ -180,8 +181,9 @@ def map_image(aspace, plan_: LoadPlan, data: bytes, base: int, inode: int = 0, d
 
 
 def build_stack(aspace, exe: Image, interp: Image | None, argv: list[bytes], envp: list[bytes],
-                execfn: bytes, random16: bytes, ids: tuple[int, int, int, int]) -> int:
-    """Lay out the System V initial stack exactly as Linux's create_elf_tables does; returns rsp."""
+                execfn: bytes, random16: bytes, ids: tuple[int, int, int, int], vdso: int = 0) -> int:
+    """Lay out the System V initial stack exactly as Linux's create_elf_tables does; returns rsp.
+    vdso: the [vdso] address (AT_SYSINFO_EHDR, first as ARCH_DLINFO puts it), 0 for none."""
     prot = PROT_READ | PROT_WRITE | (PROT_EXEC if exe.plan.exec_stack else 0)
     # Like setup_arg_pages: the strings' pages plus 128 KiB are the stack vma. Below it, up to
     # RLIMIT_STACK, a reserve is mapped too, so growing needs no fault handling; /proc/self/maps
@@ -211,7 +213,8 @@ def build_stack(aspace, exe: Image, interp: Image | None, argv: list[bytes], env
     random_at = sp = sp - 16
     aspace.poke(random_at, random16)
     uid, euid, gid, egid = ids
-    auxv = [
+    auxv = [("AT_SYSINFO_EHDR", vdso)] if vdso else []
+    auxv += [
         ("AT_HWCAP", HWCAP), ("AT_PAGESZ", PAGE), ("AT_CLKTCK", os.sysconf("SC_CLK_TCK")),
         ("AT_PHDR", exe.phdr), ("AT_PHENT", exe.plan.phentsize), ("AT_PHNUM", exe.plan.phnum),
         ("AT_BASE", interp.base if interp else 0), ("AT_FLAGS", 0), ("AT_ENTRY", exe.entry),

@@ -84,6 +84,7 @@ _HOOK_CODE = ctypes.CFUNCTYPE(None, _vp, _u64, ctypes.c_uint32, _vp)  # UC_HOOK_
 _HOOK_MEM = ctypes.CFUNCTYPE(None, _vp, ctypes.c_int, _u64, ctypes.c_int, ctypes.c_int64, _vp)
 _HOOK_MEM_INVALID = ctypes.CFUNCTYPE(ctypes.c_bool, _vp, ctypes.c_int, _u64, ctypes.c_int, ctypes.c_int64, _vp)
 _HOOK_SYSCALL = ctypes.CFUNCTYPE(None, _vp, _vp)
+_HOOK_RDTSC = ctypes.CFUNCTYPE(ctypes.c_int, _vp, _vp)  # uc_cb_insn_cpuid_t: nonzero skips the instruction
 _MEM_ACCESS_HOOKS = UC.UC_HOOK_MEM_READ | UC.UC_HOOK_MEM_WRITE | UC.UC_HOOK_MEM_FETCH | UC.UC_HOOK_MEM_READ_AFTER
 
 # Registers wider than 64 bits: x87 FPn/STn are (mantissa, exponent); XMM/YMM/ZMM are ints of 2/4/8
@@ -304,6 +305,22 @@ class Uc:
             except BaseException as exc:
                 uc._hook_failed(exc)
         return self._add(UC_HOOK_INSN, _HOOK_SYSCALL(wrapper), 1, 0, ctypes.c_int(X.UC_X86_INS_SYSCALL))
+
+    def hook_rdtsc(self, fn) -> int:
+        """Call fn() at every `rdtsc`: the value it returns is what the guest reads (EDX:EAX), instead
+        of the host's TSC. The debugger records and replays it, as it does system calls."""
+        uc = self
+
+        def wrapper(_h, _ud):
+            try:
+                value = fn()
+                uc.reg_write(X.UC_X86_REG_RAX, value & 0xFFFF_FFFF)
+                uc.reg_write(X.UC_X86_REG_RDX, value >> 32 & 0xFFFF_FFFF)
+                return 1
+            except BaseException as exc:
+                uc._hook_failed(exc)
+                return 0
+        return self._add(UC_HOOK_INSN, _HOOK_RDTSC(wrapper), 1, 0, ctypes.c_int(X.UC_X86_INS_RDTSC))
 
     def _add(self, htype: int, cfunc, begin: int, end: int, *extra) -> int:
         handle = ctypes.c_size_t()
