@@ -8,7 +8,7 @@ import struct
 
 from syscalls import eventargs, xlat
 from syscalls.netargs import Msghdr
-from syscalls.structs import StructPtr
+from syscalls.structs import IntOut, StructPtr
 from syscalls.types import OPENFLAGS, Arg, NotedFlags, TraceContext, flags_text, ptr
 
 MQ_FLAGS = [(0o4000, "O_NONBLOCK")]
@@ -41,16 +41,6 @@ class MqAttr(StructPtr):
 
     def show(self, t, data):
         return mq_attr_text(data)
-
-
-class UIntOut(StructPtr):
-    """An unsigned int the kernel stores: [9]."""
-
-    size = 4
-    out = True
-
-    def show(self, t, data):
-        return f"[{int.from_bytes(data, 'little')}]"
 
 
 class Loff(StructPtr):
@@ -104,7 +94,7 @@ class Mmsgvec(Arg):
 
 MQ_ATTR_OPEN = MqAttr(creat_flags=1)
 MQ_ATTR_IN, MQ_ATTR_OUT = MqAttr(out=False), MqAttr(out=True)
-MQ_PRIO_OUT = UIntOut()
+MQ_PRIO_OUT = IntOut(signed=False)
 SIGEVENT = eventargs.Sigevent()  # the same struct sigevent as timer_create's
 LOFF = Loff()
 OPEN_HOW = OpenHow()

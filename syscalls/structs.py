@@ -239,13 +239,18 @@ class Stack(StructPtr):
 
 
 class IntOut(StructPtr):
-    """An int the kernel stores ([1206]); out when `out`."""
+    """An int the kernel stores ([1206]), or an unsigned one (mq_timedreceive's priority)."""
 
     size = 4
     out = True
 
+    def __init__(self, out: bool | None = None, signed: bool = True):
+        super().__init__(out)
+        self.signed = signed
+
     def show(self, t, data):
-        return f"[{s32(int.from_bytes(data, 'little'))}]"
+        value = int.from_bytes(data, "little")
+        return f"[{s32(value) if self.signed else value}]"
 
 
 class IntPair(StructPtr):
