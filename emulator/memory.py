@@ -364,8 +364,16 @@ class AddressSpace:
         self.vmas.insert(i, vma)
         if vma.prot and not vma.growsdown:
             self.accessible += vma.end - vma.start
-            if self.accessible > self.growth_mark and self.on_growth is not None:
-                self.on_growth()
+            self._check_growth()
+
+    def watch_growth(self, callback) -> None:
+        """Call callback() whenever the accessible bytes pass growth_mark (now, if they already have)."""
+        self.on_growth = callback
+        self._check_growth()
+
+    def _check_growth(self) -> None:
+        if self.accessible > self.growth_mark and self.on_growth is not None:
+            self.on_growth()
 
     def _remove(self, vma: Vma) -> None:
         self._last = None  # its host pages may be about to go: never read through a stale Vma

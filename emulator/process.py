@@ -75,9 +75,7 @@ class Process:
         self.image = img.image
         self.rsp0 = img.rsp
         self.tlb = TlbSizer(self)
-        self.mem.on_growth = self.tlb.outgrown
-        if self.mem.accessible > self.mem.growth_mark:
-            self.tlb.outgrown()
+        self.mem.watch_growth(self.tlb.outgrown)
         self._install_hooks()
         self.cpu.reset_fpu()
         self.cpu["rsp"] = img.rsp
