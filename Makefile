@@ -5,9 +5,9 @@ BIN      := $(VENV)/bin
 ELFEMU   := $(BIN)/elfemu
 APT_PKGS := gcc musl-tools busybox-static bash-static strace gdb qemu-user binutils
 STAMP    := $(VENV)/.installed
-VDSO     := emulator/vdso/vdso.so
+VDSO     := emulator/image/vdso/vdso.so
 VDSO_CFLAGS := -shared -nostdlib -fPIC -O2 -fno-asynchronous-unwind-tables -fno-stack-protector -Wall \
-	-Wl,-T,emulator/vdso/vdso.lds -Wl,--hash-style=both -Wl,-soname=linux-vdso.so.1 \
+	-Wl,-T,emulator/image/vdso/vdso.lds -Wl,--hash-style=both -Wl,-soname=linux-vdso.so.1 \
 	-Wl,-z,max-page-size=4096 -Wl,--build-id=none
 
 .PHONY: install deps samples demo test bench lint clean
@@ -39,9 +39,9 @@ install: $(STAMP) $(VDSO)
 samples: deps $(VDSO)
 	$(MAKE) -s -C samples
 
-# The guests' vDSO (emulator/vdso): without gcc elfemu runs without one, as it did before.
-$(VDSO): emulator/vdso/vdso.c emulator/vdso/vdso.lds
-	@if command -v gcc >/dev/null 2>&1; then gcc $(VDSO_CFLAGS) -o $@ emulator/vdso/vdso.c; \
+# The guests' vDSO (emulator/image/vdso): without gcc elfemu runs without one, as it did before.
+$(VDSO): emulator/image/vdso/vdso.c emulator/image/vdso/vdso.lds
+	@if command -v gcc >/dev/null 2>&1; then gcc $(VDSO_CFLAGS) -o $@ emulator/image/vdso/vdso.c; \
 	else echo "no gcc: elfemu runs without a vDSO"; fi
 
 demo: install samples

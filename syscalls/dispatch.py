@@ -9,7 +9,7 @@ call before and after. Control-flow exceptions (exit, execve's fresh image) pass
 import errno
 import sys
 
-from syscalls.errors import GuestFault, SyscallError
+from emulator.errors import GuestFault, SyscallError
 from syscalls.table import TABLE, Spec
 
 

@@ -1,7 +1,7 @@
 """THE syscall table: number -> Spec(name, handler, typed args, return type, classes).
 
 This is the only list of system calls in elfemu. Dispatch (dispatch.py), the strace-format
-tracer (emulator/tracer.py) and `-e trace=` filters all read it. Every x86-64 syscall number
+tracer (emulator/trace/tracer.py) and `-e trace=` filters all read it. Every x86-64 syscall number
 has a row, so every name is known; a row without a handler returns -ENOSYS.
 
 Row form: R(nr, name, handler, [arg types...], return type, classes)
@@ -12,8 +12,28 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-from syscalls import argtypes as T
-from syscalls import (
+from syscalls.decode import argtypes as T
+from syscalls.decode import descargs as D
+from syscalls.decode import ipcargs as I
+from syscalls.decode import schedargs as S
+from syscalls.decode import xlat
+from syscalls.decode.special import FcntlArg, FcntlRet
+from syscalls.decode.structs import Iovec
+from syscalls.decode.types import (
+    DIRFD,
+    FD,
+    HEX,
+    INT,
+    LONG,
+    PATH,
+    PTR,
+    RET_HEX,
+    RET_INT,
+    RET_NONE,
+    SIZE,
+    Enum,
+)
+from syscalls.handlers import (
     clock,
     dirs,
     fdevents,
@@ -38,26 +58,6 @@ from syscalls import (
     splice,
     timers,
     xattr,
-    xlat,
-)
-from syscalls import descargs as D
-from syscalls import ipcargs as I
-from syscalls import schedargs as S
-from syscalls.special import FcntlArg, FcntlRet
-from syscalls.structs import Iovec
-from syscalls.types import (
-    DIRFD,
-    FD,
-    HEX,
-    INT,
-    LONG,
-    PATH,
-    PTR,
-    RET_HEX,
-    RET_INT,
-    RET_NONE,
-    SIZE,
-    Enum,
 )
 
 

@@ -83,7 +83,7 @@ def bench_cpu(name: str, prog: str, big: str, small: str, target: str, limit: fl
 
 def bench_tlb() -> None:
     """Unicorn's TLB mode on the memory-bound sieve (keep the faster one as the default), and what
-    growing the TLB to the guest's memory (emulator/tlb.py) is worth."""
+    growing the TLB to the guest's memory (emulator/machine/tlb.py) is worth."""
     big, small = [*ELFEMU, str(GLIBC / "bench_sieve"), "20000000"], [*ELFEMU, str(GLIBC / "bench_sieve"), "1000"]
     for label, extra in (("TLB cpu", {"ELFEMU_TLB": "cpu"}), ("TLB virtual", {"ELFEMU_TLB": "virtual"}),
                          ("TLB not grown", {"ELFEMU_TLB": "virtual", "ELFEMU_TLB_GROW": "0"})):
@@ -122,7 +122,7 @@ def bench_forks() -> None:
 
 def bench_stepping() -> None:
     try:
-        from emulator.debugger import bench_stepping
+        from emulator.debug.debugger import bench_stepping
     except ImportError:
         print("stepping               (debugger not available)")
         return

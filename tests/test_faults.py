@@ -102,10 +102,11 @@ class Caught(Exception):
 @pytest.mark.parametrize("mode", sorted(CASES))
 def test_fault_siginfo(faults, mode, capfd):
     """The Fault the CPU hooks build (what delivery turns into siginfo): signal, si_code, si_addr."""
-    from emulator.process import Process
+    from emulator.task.process import Process
+    from syscalls import dispatch
 
     signo, code, addr_from = CASES[mode]
-    p = Process(report_unimplemented=False)
+    p = Process(dispatch.on_syscall, report_unimplemented=False)
     p.load(str(faults), [b"faults", mode.encode()], [])
 
     def caught(fault):

@@ -130,10 +130,11 @@ def test_host_signal_reaches_guest_while_debugging():
 # ----- the engine, without gdb --------------------------------------------------------------
 
 def _load(path, argv=None):
-    from emulator.debugger import Debugger
-    from emulator.process import Process
+    from emulator.debug.debugger import Debugger
+    from emulator.task.process import Process
+    from syscalls import dispatch
 
-    proc = Process(report_unimplemented=False)
+    proc = Process(dispatch.on_syscall, report_unimplemented=False)
     proc.load(str(path), [os.fsencode(str(path)), *(argv or [])], [b"A=1"])
     return proc, Debugger(proc, snapshot_every=2000)
 
@@ -186,7 +187,7 @@ def test_stepping_a_syscall_instruction(capfd):
 
 
 def test_breakpoints_watchpoints_and_text_writes_in_engine():
-    from emulator.symbols import load_symbols
+    from emulator.image.symbols import load_symbols
 
     path = sample("glibc", "scanner_target")
     syms = load_symbols(str(path))
@@ -211,7 +212,7 @@ def test_breakpoints_watchpoints_and_text_writes_in_engine():
 
 
 def test_bench_stepping_reports_a_rate():
-    from emulator.debugger import bench_stepping
+    from emulator.debug.debugger import bench_stepping
 
     rate = bench_stepping(str(sample("glibc", "hello")), 2000)
     assert rate > 1000
@@ -276,7 +277,7 @@ def test_interrupt_stops_a_running_cont():
 
 def test_cont_and_single_steps_count_alike():
     """Block accounting in cont() must agree with counting single steps (reverse relies on it)."""
-    from emulator.symbols import load_symbols
+    from emulator.image.symbols import load_symbols
 
     path = sample("glibc", "scanner_target")
     earn = load_symbols(str(path)).address("earn")

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emulator import loader
-from syscalls.errors import ExecError
+from emulator.errors import ExecError
+from emulator.image import loader
 from tests.conftest import HELLO178, ROOT, need_tool, run_emu, run_native, sample
 
 AUXV_SRC = r"""

@@ -45,13 +45,13 @@ def test_probe_matches_native(probes, libc, tmp_path):
 
 
 def _aspace():
-    from emulator.memory import AddressSpace
-    from emulator.unicorn_ffi import Uc
+    from emulator.machine.memory import AddressSpace
+    from emulator.machine.unicorn_ffi import Uc
     return AddressSpace(Uc())
 
 
 def test_maps_merges_adjacent_compatible():
-    from emulator.memory import PROT_READ, PROT_WRITE
+    from emulator.machine.memory import PROT_READ, PROT_WRITE
     mem = _aspace()
     rw = PROT_READ | PROT_WRITE
     mem.map(0x10000, 0x1000, rw, "[heap]")
@@ -69,7 +69,7 @@ def test_maps_merges_adjacent_compatible():
 
 
 def test_pieces_keep_contents_and_file_offsets():
-    from emulator.memory import PROT_READ, PROT_WRITE
+    from emulator.machine.memory import PROT_READ, PROT_WRITE
     mem = _aspace()
     mem.map(0x40000, 0x4000, PROT_READ | PROT_WRITE, "/bin/x", offset=0x3000, inode=7, dev="08:01")
     mem.poke(0x40000, b"A" * 0x4000)
@@ -81,8 +81,8 @@ def test_pieces_keep_contents_and_file_offsets():
 
 
 RSS_SCRIPT = r"""
-from emulator.unicorn_ffi import Uc
-from emulator.memory import AddressSpace, PROT_READ, PROT_WRITE
+from emulator.machine.unicorn_ffi import Uc
+from emulator.machine.memory import AddressSpace, PROT_READ, PROT_WRITE
 mem = AddressSpace(Uc())
 base = 0x7F00_0000_0000
 mem.map(base, 8 << 30, PROT_READ | PROT_WRITE)

@@ -8,9 +8,9 @@ import re
 
 import pytest
 
-from emulator import stepper_view as view
-from emulator.stepper_expr import Evaluator, ExprError, Scanner, parse_lvalue
-from emulator.symbols import load_symbols
+from emulator.debug.stepper import view
+from emulator.debug.stepper.expr import Evaluator, ExprError, Scanner, parse_lvalue
+from emulator.image.symbols import load_symbols
 from tests.conftest import HELLO178, run_emu, sample
 
 MSG = 0x100A6  # "Hello world\n" inside the 178-byte hello
@@ -268,7 +268,7 @@ def test_expressions():
 
 
 def test_scanner_narrows():
-    from emulator.memory import Vma
+    from emulator.machine.memory import Vma
 
     mem = bytearray(16)
     mem[0:4] = (1000).to_bytes(4, "little")

@@ -1,4 +1,4 @@
-"""POSIX timers (syscalls/timers.py), natively vs elfemu: the program's output, and the trace
+"""POSIX timers (syscalls/handlers/timers.py), natively vs elfemu: the program's output, and the trace
 lines against the real strace (its --- SIGALRM {si_code=SI_TIMER, ...} --- line included)."""
 
 import re

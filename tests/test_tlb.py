@@ -1,19 +1,20 @@
-"""Sizing Unicorn's TLB to the guest (emulator/tlb.py): the table grows with the guest's memory,
+"""Sizing Unicorn's TLB to the guest (emulator/machine/tlb.py): the table grows with the guest's memory,
 and the growing is invisible to the guest (same output as native, same registers and maps)."""
 
 import pytest
 
-from emulator.memory import PAGE
-from emulator.tlb import FIRST_ENTRIES, MAX_ENTRIES, entries_for
-from syscalls.errors import ProcessExit
+from emulator.errors import ProcessExit
+from emulator.machine.memory import PAGE
+from emulator.machine.tlb import FIRST_ENTRIES, MAX_ENTRIES, entries_for
 from tests.conftest import HELLO178, run_native, sample
 
 
 def run_in_process(argv):
     """Run a guest in this process to its exit; the Process is returned for inspection."""
-    from emulator.process import Process
+    from emulator.task.process import Process
+    from syscalls import dispatch
 
-    p = Process(report_unimplemented=False)
+    p = Process(dispatch.on_syscall, report_unimplemented=False)
     p.load(str(argv[0]), [str(a).encode() for a in argv], [])
     with pytest.raises(ProcessExit) as info:
         p.run()

@@ -293,7 +293,7 @@ def test_unknown_syscall_number(tmp_path):
 
 
 def test_root_fixture_sanity():
-    assert (ROOT / "emulator" / "tracer.py").exists()
+    assert (ROOT / "emulator" / "trace" / "tracer.py").exists()
 
 
 def summary_counts(path) -> dict:

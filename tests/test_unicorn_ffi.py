@@ -1,4 +1,4 @@
-"""Our ctypes binding to libunicorn (emulator/unicorn_ffi.py): the behaviour elfemu relies on."""
+"""Our ctypes binding to libunicorn (emulator/machine/unicorn_ffi.py): the behaviour elfemu relies on."""
 
 import ctypes
 import subprocess
@@ -6,8 +6,8 @@ import sys
 
 import pytest
 
-from emulator.memory import host_mmap, host_munmap
-from emulator.unicorn_ffi import (
+from emulator.machine.memory import host_mmap, host_munmap
+from emulator.machine.unicorn_ffi import (
     UC,
     UC_HOOK_BLOCK,
     UC_HOOK_CODE,
@@ -16,7 +16,7 @@ from emulator.unicorn_ffi import (
     Uc,
     UcError,
 )
-from emulator.unicorn_ffi import x86_const as X
+from emulator.machine.unicorn_ffi import x86_const as X
 from tests.conftest import ROOT
 
 BASE = 0x10000
@@ -40,7 +40,7 @@ class Boom(Exception):
 
 
 def test_importing_the_emulator_does_not_import_the_unicorn_package():
-    code = "import sys, emulator.process, emulator.debugger; print('unicorn' in sys.modules)"
+    code = "import sys, emulator.task.process, emulator.debug.debugger; print('unicorn' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from emulator import vdso
+from emulator.image import vdso
 from tests.conftest import LIBCS, ROOT, assert_same, build_static, need_tool, run_emu, run_native
 from tests.test_trace import diff, traces
 

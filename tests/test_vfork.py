@@ -1,5 +1,5 @@
 """vfork and CLONE_VM|CLONE_VFORK (posix_spawn), differential: what the child writes before it
-execs or exits is what the parent reads (syscalls/vforkmem.py), natively and under elfemu, with
+execs or exits is what the parent reads (emulator/task/vforkmem.py), natively and under elfemu, with
 `elfemu run` and with `elfemu trace -f`. tests/progs/vfork_share.c is built with gcc -static
 and musl-gcc -static."""
 
@@ -54,7 +54,7 @@ def test_vfork_under_trace_f(vfork_share, tmp_path):
 def test_stepper_replays_the_child_writes(vfork_share):
     """Reverse execution re-runs the vfork from its record: the parent sees the child's writes
     again (the pages come back through AddressSpace.write, which the recorder captures)."""
-    from emulator.symbols import load_symbols
+    from emulator.image.symbols import load_symbols
     from tests.test_stepper import step
 
     addr = load_symbols(str(vfork_share)).address("global_var")

@@ -1,0 +1,274 @@
+"""Process lifecycle: fork/vfork/clone, execve/execveat, wait4/waitid, process groups.
+
+One guest process is one host process (DESIGN.md rule 3). A guest fork is a host os.fork()
+inside the syscall hook: the child carries on inside the same emu_start call with RAX = 0
+(Unicorn's memory is copied on write by the host kernel), the parent gets the child's real
+pid. So pids, wait statuses, process groups and sessions are the host's, passed through.
+
+clone with CLONE_VM (threads) is another module's job; clone with CLONE_VM|CLONE_VFORK (what
+glibc's and musl's posix_spawn pass) is run as vfork: the child gets a *copy* of memory and
+runs on the stack it was given, and the parent sleeps until the child execs or exits. The
+pages the child wrote come back to the parent through the same hidden pipe before it resumes
+(vforkmem.py), so the parent sees the child's writes as it would with shared memory.
+"""
+
+import errno
+import os
+import signal
+import struct
+import sys
+
+from emulator.errors import ExecError, ImageReplaced, ProcessKilled, SyscallError
+from emulator.image import exec as exec_
+from emulator.task import vforkmem
+from syscalls.decode.types import AT_FDCWD
+from syscalls.handlers import procfs, timers
+
+CSIGNAL = 0x000000FF
+CLONE_VM = 0x00000100
+CLONE_FS = 0x00000200
+CLONE_FILES = 0x00000400
+CLONE_SIGHAND = 0x00000800
+CLONE_PIDFD = 0x00001000
+CLONE_PTRACE = 0x00002000
+CLONE_VFORK = 0x00004000
+CLONE_PARENT = 0x00008000
+CLONE_THREAD = 0x00010000
+CLONE_NEWNS = 0x00020000
+CLONE_SYSVSEM = 0x00040000
+CLONE_SETTLS = 0x00080000
+CLONE_PARENT_SETTID = 0x00100000
+CLONE_CHILD_CLEARTID = 0x00200000
+CLONE_DETACHED = 0x00400000
+CLONE_UNTRACED = 0x00800000
+CLONE_CHILD_SETTID = 0x01000000
+CLONE_IO = 0x80000000
+# Flags a host fork can honour (the rest need namespaces, shared tables or threads).
+FORK_OK = (CSIGNAL | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID
+           | CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_IO | CLONE_PTRACE)
+
+AT_SYMLINK_NOFOLLOW = 0x100
+AT_EMPTY_PATH = 0x1000
+
+# ----- fork -------------------------------------------------------------------------------
+
+
+def _flush_host_buffers(p) -> None:
+    """Nothing buffered in Python may be written twice, once by each side of the fork."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    out = getattr(p.tracer, "out", None) if p.tracer is not None else None
+    if out is not None:
+        out.flush()
+
+
+def host_fork(p, vfork: bool = False) -> int:
+    """Fork the host process; returns 0 in the child, the child's pid in the parent.
+
+    With vfork the parent blocks until the child execs or exits: the child holds the write
+    end of a hidden pipe, sends the pages it wrote through it, and closes it (vforkmem.release).
+    """
+    _flush_host_buffers(p)
+    if getattr(p, "vfork_fd", -1) >= 0:  # a vfork child forking: after this its pages are shared
+        vforkmem.send_written(p, p.vfork_fd)
+    rfd = wfd = -1
+    if vfork:
+        rfd, wfd = os.pipe2(os.O_CLOEXEC)
+    # Host signals wait (blocked, pending in the kernel) until the child has its own wake-up pipes:
+    # one that arrived in between would wake the parent's watcher and be lost to the child.
+    mask = signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())
+    try:
+        pid = os.fork()
+    except BaseException:
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        raise
+    if pid == 0:  # the child
+        if rfd >= 0:
+            os.close(rfd)
+        vforkmem.close_pipe(p)  # a vfork child's own child must not hold its parent's pipe
+        timers.after_fork_child(p)
+        if wfd >= 0:
+            p.vfork_fd = p.fds.hide(wfd)
+        p.after_fork_child()
+        signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+        return 0
+    signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    if rfd >= 0:
+        os.close(wfd)
+        try:
+            vforkmem.receive_written(p, rfd)
+        finally:
+            os.close(rfd)
+    return pid
+
+
+def fork(p):
+    return host_fork(p)
+
+
+def vfork(p):
+    return host_fork(p, vfork=True)
+
+
+def clone(p, flags, stack, parent_tid, child_tid, tls):
+    """clone(flags, newsp, parent_tidptr, child_tidptr, tls): the x86-64 argument order."""
+    flags &= 0xFFFF_FFFF
+    if flags & CLONE_VM and not flags & CLONE_VFORK:
+        threads = getattr(p, "clone_thread", None)  # guest threads belong to the threads code
+        if threads is None:
+            raise SyscallError(errno.ENOSYS)
+        return threads(flags, stack, parent_tid, child_tid, tls)
+    if flags & ~(FORK_OK | CLONE_VM):
+        raise SyscallError(errno.EINVAL)
+    pid = host_fork(p, vfork=bool(flags & CLONE_VFORK))
+    if pid == 0:
+        if stack:
+            p.cpu["rsp"] = stack
+        if flags & CLONE_SETTLS:
+            p.cpu["fs_base"] = tls
+        me = os.getpid()
+        if flags & CLONE_CHILD_SETTID:
+            p.mem.write(child_tid, struct.pack("<i", me))
+        if flags & CLONE_PARENT_SETTID and flags & CLONE_VM:
+            p.mem.write(parent_tid, struct.pack("<i", me))  # the shared copy the child sees
+        p.clear_child_tid = child_tid if flags & CLONE_CHILD_CLEARTID else 0
+        return 0
+    if flags & CLONE_PARENT_SETTID:
+        p.mem.write(parent_tid, struct.pack("<i", pid))
+    return pid
+
+
+def clone3(p, args, size):
+    raise SyscallError(errno.ENOSYS)  # glibc and musl fall back to clone
+
+
+# ----- execve -----------------------------------------------------------------------------
+
+
+def _strings(p, addr: int) -> list[bytes]:
+    if addr == 0:
+        return []
+    return [p.mem.read_cstr(a, exec_.MAX_ARG_STRLEN) for a in p.mem.read_ptr_array(addr)]
+
+
+def do_execve(p, path: str, argv_ptr: int, envp_ptr: int):
+    """Build first, commit only when nothing failed: on error the old image keeps running."""
+    argv, envp = _strings(p, argv_ptr), _strings(p, envp_ptr)
+    # The task's new name; execveat(AT_EMPTY_PATH) names it after the file itself (Linux 6.12+).
+    name = "" if path.startswith("/proc/self/fd/") else path
+    path = os.fsdecode(procfs.exec_path(p, os.fsencode(path)))  # /proc/self/exe: the guest itself
+    try:
+        img = exec_.build(path, argv, envp)
+    except ExecError as exc:
+        if exc.signo:  # failed past Linux's point of no return: the process dies
+            raise ProcessKilled(exc.signo, {"si_signo": exc.signo, "si_code": 0x80}) from None
+        raise SyscallError(exc.errno) from None
+    except (ValueError, OSError):
+        raise SyscallError(errno.ENOEXEC) from None
+
+    p.fds.close_on_exec()
+    vforkmem.release(p)  # before the commit replaces the memory it sends
+    p.clear_child_tid = 0
+    p.robust_list = 0
+    p.commit(img, name)
+    timers.forget_all(p)
+    p.on_exec()
+    raise ImageReplaced()
+
+
+def execve(p, path, argv, envp):
+    return do_execve(p, os.fsdecode(path), argv, envp)
+
+
+def execveat(p, dirfd, path, argv, envp, flags):
+    if flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW):
+        raise SyscallError(errno.EINVAL)
+    if not path:
+        if not flags & AT_EMPTY_PATH:
+            raise SyscallError(errno.ENOENT)
+        full = f"/proc/self/fd/{p.fds.host(dirfd)}"
+    elif path.startswith(b"/") or dirfd == AT_FDCWD:
+        full = os.fsdecode(path)
+    else:
+        full = os.path.join(os.readlink(f"/proc/self/fd/{p.fds.host(dirfd)}"), os.fsdecode(path))
+    if flags & AT_SYMLINK_NOFOLLOW and path and os.path.islink(full):
+        raise SyscallError(errno.ELOOP)
+    return do_execve(p, full, argv, envp)
+
+
+# ----- wait -------------------------------------------------------------------------------
+
+RUSAGE_FMT = "<qqqq14q"  # ru_utime, ru_stime (struct timeval), then 14 longs: 144 bytes
+
+
+def rusage_bytes(ru) -> bytes:
+    def tv(t: float) -> tuple[int, int]:
+        sec = int(t)
+        return sec, int(round((t - sec) * 1e6))
+
+    return struct.pack(
+        RUSAGE_FMT, *tv(ru.ru_utime), *tv(ru.ru_stime), ru.ru_maxrss, ru.ru_ixrss, ru.ru_idrss, ru.ru_isrss,
+        ru.ru_minflt, ru.ru_majflt, ru.ru_nswap, ru.ru_inblock, ru.ru_oublock, ru.ru_msgsnd, ru.ru_msgrcv,
+        ru.ru_nsignals, ru.ru_nvcsw, ru.ru_nivcsw)
+
+
+def blocking(p, fn, *args):
+    """Run a blocking host call so that a guest signal interrupts it (the signal code's
+    call_blocking: EINTR, or a restart under SA_RESTART)."""
+    sig = getattr(p, "sig", None)
+    return fn(*args) if sig is None else sig.call_blocking(fn, *args)
+
+
+def wait4(p, pid, wstatus, options, rusage):
+    """Host wait4: a child's status passes through unchanged (elfemu exits like its guest)."""
+    got, status, ru = blocking(p, os.wait4, pid, options)
+    if got == 0:
+        return 0
+    sig = getattr(p, "sig", None)
+    if sig is not None:
+        sig.child_reaped(got, status)
+    if wstatus:
+        p.mem.write(wstatus, struct.pack("<i", status))
+    if rusage:
+        p.mem.write(rusage, rusage_bytes(ru))
+    return got
+
+
+SIGINFO_SIZE = 128
+
+
+def waitid(p, idtype, ident, infop, options, rusage):
+    res = blocking(p, os.waitid, idtype, ident, options)
+    if infop:
+        if res is None:  # WNOHANG and nobody ready: the kernel clears si_signo and si_pid
+            p.mem.write(infop, bytes(SIGINFO_SIZE))
+        else:
+            info = struct.pack("<iiiiiii", res.si_signo, 0, res.si_code, 0, res.si_pid, res.si_uid, res.si_status)
+            p.mem.write(infop, info.ljust(SIGINFO_SIZE, b"\0"))
+    if rusage:
+        p.mem.write(rusage, bytes(struct.calcsize(RUSAGE_FMT)))
+    return 0
+
+
+# ----- process groups and sessions ----------------------------------------------------------
+
+
+def setpgid(p, pid, pgid):
+    os.setpgid(pid, pgid)
+
+
+def getpgid(p, pid):
+    return os.getpgid(pid)
+
+
+def getpgrp(p):
+    return os.getpgrp()
+
+
+def setsid(p):
+    os.setsid()
+    return os.getpid()
+
+
+def getsid(p, pid):
+    return os.getsid(pid)

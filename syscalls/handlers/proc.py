@@ -1,0 +1,129 @@
+"""Process identity, exit and per-process setup syscalls (arch_prctl, set_tid_address, ...)."""
+
+import errno
+import os
+
+from emulator.errors import ProcessExit, SyscallError
+from emulator.machine.libc import host
+from syscalls.handlers import procfs
+from syscalls.handlers.fsbase import out, put
+
+ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS = 0x1001, 0x1002, 0x1003, 0x1004
+ARCH_GET_CPUID, ARCH_SET_CPUID = 0x1011, 0x1012
+
+
+def exit_group(p, status):
+    raise ProcessExit(status & 0xFF)
+
+
+def exit_(p, status):
+    # With cooperative threads this ends only the calling thread; a single-threaded process ends.
+    raise ProcessExit(status & 0xFF)
+
+
+def getpid(p):
+    return os.getpid()
+
+
+def getppid(p):
+    return os.getppid()
+
+
+def gettid(p):
+    return os.getpid()
+
+
+def getuid(p):
+    return os.getuid()
+
+
+def geteuid(p):
+    return os.geteuid()
+
+
+def getgid(p):
+    return os.getgid()
+
+
+def getegid(p):
+    return os.getegid()
+
+
+def getgroups(p, size, list_ptr):
+    groups = os.getgroups()
+    if size == 0:
+        return len(groups)
+    if size < len(groups):
+        raise SyscallError(errno.EINVAL)
+    p.mem.write(list_ptr, b"".join(g.to_bytes(4, "little") for g in groups))
+    return len(groups)
+
+
+def arch_prctl(p, code, addr):
+    if code == ARCH_SET_FS:
+        p.cpu["fs_base"] = addr
+    elif code == ARCH_SET_GS:
+        p.cpu["gs_base"] = addr
+    elif code == ARCH_GET_FS:
+        p.mem.write_u64(addr, p.cpu["fs_base"])
+    elif code == ARCH_GET_GS:
+        p.mem.write_u64(addr, p.cpu["gs_base"])
+    elif code == ARCH_GET_CPUID:
+        return 1
+    else:
+        raise SyscallError(errno.EINVAL)
+    return 0
+
+
+def set_tid_address(p, tidptr):
+    p.clear_child_tid = tidptr
+    return os.getpid()
+
+
+def set_robust_list(p, head, length):
+    if length != 24:
+        raise SyscallError(errno.EINVAL)
+    p.robust_list = head
+    return 0
+
+
+PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE = 1, 2, 3, 4
+PR_SET_NAME, PR_GET_NAME, PR_CAPBSET_READ, PR_GET_TIMERSLACK, PR_SET_TIMERSLACK = 15, 16, 23, 30, 29
+PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS = 36, 37, 38, 39
+PR_SET_VMA = 0x53564D41
+SYS_PRCTL = 157
+# Options whose effect belongs to the host process itself (one guest process is one host process).
+HOST_PRCTL = {PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_CAPBSET_READ}
+HOST_PRCTL_OUT = {PR_GET_PDEATHSIG: 4, PR_GET_CHILD_SUBREAPER: 4}  # option -> bytes the kernel writes
+# The capability options (libcap, setpriv, capsh): the host's, with all their integer arguments.
+PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_GET_SECUREBITS, PR_SET_SECUREBITS, PR_CAP_AMBIENT = (
+    7, 8, 24, 27, 28, 47)
+PR_SET_THP_DISABLE, PR_GET_THP_DISABLE = 41, 42
+HOST_PRCTL_INTS = {PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_GET_SECUREBITS, PR_SET_SECUREBITS,
+                   PR_CAP_AMBIENT, PR_SET_THP_DISABLE, PR_GET_THP_DISABLE}
+
+
+def prctl(p, option, arg2, arg3, arg4, arg5):
+    """The task name lives in the emulator (/proc/self/comm reads it); the rest is the host's."""
+    if option == PR_SET_NAME:
+        p.name_task(p.mem.read_cstr(arg2, 16)[:15])
+        return 0
+    if option == PR_GET_NAME:
+        p.mem.write(arg2, procfs.comm(p)[:15].ljust(16, b"\0"))
+        return 0
+    if option in HOST_PRCTL:
+        return host(SYS_PRCTL, option, arg2, 0, 0, 0)
+    if option in HOST_PRCTL_INTS:
+        return host(SYS_PRCTL, option, arg2, arg3, arg4, arg5)
+    if option in HOST_PRCTL_OUT:
+        box = out(HOST_PRCTL_OUT[option])
+        host(SYS_PRCTL, option, box, 0, 0, 0)
+        put(p, arg2, box)
+        return 0
+    if option == PR_GET_DUMPABLE:
+        return 1
+    if option in (PR_SET_DUMPABLE, PR_SET_TIMERSLACK, PR_SET_VMA):
+        return 0
+    if option == PR_GET_TIMERSLACK:
+        return 50000
+    raise SyscallError(errno.EINVAL)
