@@ -45,6 +45,20 @@ def step_session(proc) -> None:
     ending.exit_with(proc, session(proc))
 
 
+def start(rest: list[str], command: str, setup=None) -> int:
+    """`run` and `step`: start the guest, handed to gdb instead when --gdb PORT is given."""
+    parsed = program_args(rest, command)
+    if parsed is None:
+        return 2
+    port, program, args = parsed
+    if port is not None:
+        from emulator.debug import gdbstub
+
+        def setup(proc):
+            gdbstub.serve(proc, port)
+    return run_guest(program, args, setup=setup)
+
+
 def main(argv: list[str] | None = None) -> int:
     # Ctrl-C before the guest runs must end elfemu the way it ends a native program, quietly.
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # Python's own; an inherited
@@ -57,15 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if cmd == "run":
         if rest[:1] == ["--trace"]:
             return main(["trace", *rest[1:]])
-        parsed = program_args(rest, "run")
-        if parsed is None:
-            return 2
-        port, program, args = parsed
-        if port is not None:
-            from emulator.debug import gdbstub
-
-            return run_guest(program, args, setup=lambda proc: gdbstub.serve(proc, port))
-        return run_guest(program, args)
+        return start(rest, "run")
     if cmd == "trace":
         from emulator.trace.options import parse_or_exit
         from emulator.trace.tracer import Tracer
@@ -77,15 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             return fail(opts.output or "trace", exc.strerror or str(exc), 1)
         return run_guest(program, args, tracer=tracer)
     if cmd == "step":
-        parsed = program_args(rest, "step")
-        if parsed is None:
-            return 2
-        port, program, args = parsed
-        if port is not None:
-            from emulator.debug import gdbstub
-
-            return run_guest(program, args, setup=lambda proc: gdbstub.serve(proc, port))
-        return run_guest(program, args, setup=step_session)
+        return start(rest, "step", setup=step_session)
     if cmd == "inspect" and len(rest) == 1:
         from emulator.image.inspect import main as inspect_main
 
