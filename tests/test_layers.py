@@ -11,7 +11,7 @@ import pathlib
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 LAYERS = [
-    ("emulator.errors",),
+    ("emulator.errors", "emulator.abi"),
     ("emulator.machine",),
     ("emulator.image",),
     ("emulator.task",),

@@ -6,9 +6,9 @@ signal handler is not told the siginfo, so the signal layer asks siginfo() here 
 kernel would have said. The registry is Process.posix_timers.
 """
 
+from emulator.abi.syscall_numbers import NR
 from emulator.machine.libc import host
 
-SYS_TIMER_GETOVERRUN = 225
 SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID = 0, 1, 4
 SI_TIMER = -2
 
@@ -18,7 +18,7 @@ def siginfo(p, signo: int) -> dict | None:
     for timer, (notify, tsig, value) in p.posix_timers.items():
         if tsig == signo and notify in (SIGEV_SIGNAL, SIGEV_THREAD_ID):
             try:
-                overrun = host(SYS_TIMER_GETOVERRUN, timer)
+                overrun = host(NR["timer_getoverrun"], timer)
             except OSError:
                 overrun = 0
             return {"si_code": SI_TIMER, "si_timerid": timer, "si_overrun": overrun, "si_value": value}

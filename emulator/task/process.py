@@ -8,6 +8,7 @@ ProcessExit (exit), ImageReplaced (execve committed a new image) or ProcessKille
 import os
 import signal
 
+from emulator.abi.syscall_numbers import NR
 from emulator.errors import GuestFault, ImageReplaced
 from emulator.image import exec as exec_
 from emulator.machine.faultaddr import fault_address
@@ -20,7 +21,7 @@ from emulator.task.fdtable import FdTable
 
 SEGV_MAPERR, SEGV_ACCERR, ILL_ILLOPN, FPE_INTDIV, SI_KERNEL, TRAP_BRKPT = 1, 2, 2, 1, 0x80, 1
 BUS_ADRERR = 2
-SYS_PRCTL, PR_SET_NAME = 157, 15
+PR_SET_NAME = 15
 MEMORY_ERRORS = {UC.UC_ERR_READ_UNMAPPED, UC.UC_ERR_WRITE_UNMAPPED, UC.UC_ERR_FETCH_UNMAPPED, UC.UC_ERR_READ_PROT,
                  UC.UC_ERR_WRITE_PROT, UC.UC_ERR_FETCH_PROT}
 UNTIL_NEVER = 0xFFFF_FFFF_FFFF_FFFF
@@ -86,7 +87,7 @@ class Process:
         processes -- ps, pidof, killall, a sibling reading /proc/PID/comm -- see the guest's name."""
         self.comm = name
         try:
-            host(SYS_PRCTL, PR_SET_NAME, self.task_name()[:15])
+            host(NR["prctl"], PR_SET_NAME, self.task_name()[:15])
         except OSError:
             pass
 

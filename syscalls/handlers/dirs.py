@@ -9,6 +9,7 @@ import os
 import re
 import struct
 
+from emulator.abi.syscall_numbers import NR
 from emulator.machine.libc import host
 from syscalls.decode.types import AT_FDCWD
 from syscalls.handlers import procfs
@@ -48,7 +49,7 @@ def _entries(p, nr, fd, dirp, count):
         got = host(nr, fd, buf, n)
         data = buf.raw[:got]
         if p.fds.hidden and got:
-            data = _hide_own_fds(p, fd, data, 19 if nr == 217 else 18)
+            data = _hide_own_fds(p, fd, data, 19 if nr == NR["getdents64"] else 18)
         if data or not got:  # a batch of only hidden fds is not the end of the directory
             break
     p.mem.write(dirp, data)
@@ -56,31 +57,31 @@ def _entries(p, nr, fd, dirp, count):
 
 
 def getdents64(p, fd, dirp, count):
-    return _entries(p, 217, fd, dirp, count)
+    return _entries(p, NR["getdents64"], fd, dirp, count)
 
 
 def getdents(p, fd, dirp, count):
-    return _entries(p, 78, fd, dirp, count)
+    return _entries(p, NR["getdents"], fd, dirp, count)
 
 
 def getcwd(p, buf, size):
     n = writable(p, buf, min(size, PATH_MAX)) if size else 0
     hbuf = ctypes.create_string_buffer(max(n, 1))
-    got = host(79, hbuf, n)
+    got = host(NR["getcwd"], hbuf, n)
     p.mem.write(buf, hbuf.raw[:got])
     return got
 
 
 def chdir(p, path):
-    return host(80, procfs.host_path(p, check_path(path)))
+    return host(NR["chdir"], procfs.host_path(p, check_path(path)))
 
 
 def fchdir(p, fd):
-    return host(81, p.fds.host(fd))
+    return host(NR["fchdir"], p.fds.host(fd))
 
 
 def mkdirat(p, fd, path, mode):
-    return host(258, dirfd(p, fd, check_path(path)), path, mode & 0xFFFF_FFFF)
+    return host(NR["mkdirat"], dirfd(p, fd, check_path(path)), path, mode & 0xFFFF_FFFF)
 
 
 def mkdir(p, path, mode):
@@ -88,21 +89,21 @@ def mkdir(p, path, mode):
 
 
 def rmdir(p, path):
-    return host(84, check_path(path))
+    return host(NR["rmdir"], check_path(path))
 
 
 def unlinkat(p, fd, path, flags):
-    return host(263, dirfd(p, fd, check_path(path)), path, flags & 0xFFFF_FFFF)
+    return host(NR["unlinkat"], dirfd(p, fd, check_path(path)), path, flags & 0xFFFF_FFFF)
 
 
 def unlink(p, path):
-    return host(87, check_path(path))
+    return host(NR["unlink"], check_path(path))
 
 
 def renameat2(p, olddir, old, newdir, new, flags):
     check_path(old)
     check_path(new)
-    return host(316, dirfd(p, olddir, old), old, dirfd(p, newdir, new), new, flags & 0xFFFF_FFFF)
+    return host(NR["renameat2"], dirfd(p, olddir, old), old, dirfd(p, newdir, new), new, flags & 0xFFFF_FFFF)
 
 
 def renameat(p, olddir, old, newdir, new):
@@ -116,7 +117,7 @@ def rename(p, old, new):
 def linkat(p, olddir, old, newdir, new, flags):
     check_path(old)
     check_path(new)
-    return host(265, dirfd(p, olddir, old), old, dirfd(p, newdir, new), new, flags & 0xFFFF_FFFF)
+    return host(NR["linkat"], dirfd(p, olddir, old), old, dirfd(p, newdir, new), new, flags & 0xFFFF_FFFF)
 
 
 def link(p, old, new):
@@ -125,7 +126,7 @@ def link(p, old, new):
 
 def symlinkat(p, target, newdir, path):
     check_path(target)
-    return host(266, target, dirfd(p, newdir, check_path(path)), path)
+    return host(NR["symlinkat"], target, dirfd(p, newdir, check_path(path)), path)
 
 
 def symlink(p, target, path):

@@ -13,18 +13,10 @@ import errno
 import struct
 import time
 
+from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
-from emulator.machine.libc import host
+from emulator.machine.libc import host, syscall
 from syscalls.handlers.fsbase import inbuf, retry_interrupted, writable
-
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.syscall.restype = ctypes.c_long
-
-SYS_EPOLL_CTL, SYS_EPOLL_PWAIT, SYS_EPOLL_PWAIT2 = 233, 281, 441
-SYS_EVENTFD, SYS_EVENTFD2 = 284, 290
-SYS_EPOLL_CREATE1 = 291
-SYS_TIMERFD_CREATE, SYS_TIMERFD_SETTIME, SYS_TIMERFD_GETTIME = 283, 286, 287
-SYS_INOTIFY_INIT1, SYS_INOTIFY_ADD_WATCH, SYS_INOTIFY_RM_WATCH = 294, 254, 255
 
 EPOLL_CTL_DEL = 2
 EVENT_SIZE = 12  # struct epoll_event is packed on x86-64: u32 events, u64 data
@@ -42,16 +34,16 @@ _have_pwait2 = True
 def epoll_create(p, size):
     if size <= 0:
         raise SyscallError(errno.EINVAL)
-    return host(SYS_EPOLL_CREATE1, 0)
+    return host(NR["epoll_create1"], 0)
 
 
 def epoll_create1(p, flags):
-    return host(SYS_EPOLL_CREATE1, flags)
+    return host(NR["epoll_create1"], flags)
 
 
 def epoll_ctl(p, epfd, op, fd, event):
     ev = inbuf(p, event, EVENT_SIZE) if op != EPOLL_CTL_DEL else None  # Linux copies it first
-    return host(SYS_EPOLL_CTL, p.fds.host(epfd), op, p.fds.host(fd), ev)
+    return host(NR["epoll_ctl"], p.fds.host(epfd), op, p.fds.host(fd), ev)
 
 
 def epoll_wait(p, epfd, events, maxevents, timeout):
@@ -102,13 +94,13 @@ def _epoll_wait(p, epfd, events, maxevents, timeout_ns: int | None, mask: int | 
         if _have_pwait2:
             if left is not None:
                 ts.raw = TIMESPEC.pack(*divmod(left, NSEC))
-            ret = _libc.syscall(ctypes.c_long(SYS_EPOLL_PWAIT2), ctypes.c_long(epfd), buf, ctypes.c_long(n),
+            ret = syscall(ctypes.c_long(NR["epoll_pwait2"]), ctypes.c_long(epfd), buf, ctypes.c_long(n),
                                 None if left is None else ts, None, ctypes.c_long(8))
             if ret != -1 or ctypes.get_errno() != errno.ENOSYS:
                 return ret
             _have_pwait2 = False  # a host kernel older than 5.11: milliseconds, rounded up
         ms = -1 if left is None else min(-(-left // 1_000_000), 0x7FFF_FFFF)
-        return _libc.syscall(ctypes.c_long(SYS_EPOLL_PWAIT), ctypes.c_long(epfd), buf, ctypes.c_long(n),
+        return syscall(ctypes.c_long(NR["epoll_pwait"]), ctypes.c_long(epfd), buf, ctypes.c_long(n),
                              ctypes.c_long(ms), None, ctypes.c_long(8))
 
     got = _with_mask(p, mask, lambda: _interruptible(p, once))
@@ -155,21 +147,21 @@ def _restore(sig, saved: int) -> None:
 
 
 def eventfd(p, initval):
-    return host(SYS_EVENTFD, initval & 0xFFFF_FFFF)
+    return host(NR["eventfd"], initval & 0xFFFF_FFFF)
 
 
 def eventfd2(p, initval, flags):
-    return host(SYS_EVENTFD2, initval & 0xFFFF_FFFF, flags & 0xFFFF_FFFF)
+    return host(NR["eventfd2"], initval & 0xFFFF_FFFF, flags & 0xFFFF_FFFF)
 
 
 def timerfd_create(p, clockid, flags):
-    return host(SYS_TIMERFD_CREATE, clockid, flags & 0xFFFF_FFFF)
+    return host(NR["timerfd_create"], clockid, flags & 0xFFFF_FFFF)
 
 
 def timerfd_settime(p, fd, flags, new, old):
     value = inbuf(p, new, ITIMERSPEC_SIZE)  # Linux reads it before looking at the fd
     prev = ctypes.create_string_buffer(ITIMERSPEC_SIZE) if old else None
-    host(SYS_TIMERFD_SETTIME, p.fds.host(fd), flags & 0xFFFF_FFFF, value, prev)
+    host(NR["timerfd_settime"], p.fds.host(fd), flags & 0xFFFF_FFFF, value, prev)
     if old:
         p.mem.write(old, prev.raw)
     return 0
@@ -177,7 +169,7 @@ def timerfd_settime(p, fd, flags, new, old):
 
 def timerfd_gettime(p, fd, cur):
     buf = ctypes.create_string_buffer(ITIMERSPEC_SIZE)
-    host(SYS_TIMERFD_GETTIME, p.fds.host(fd), buf)
+    host(NR["timerfd_gettime"], p.fds.host(fd), buf)
     p.mem.write(cur, buf.raw)
     return 0
 
@@ -186,16 +178,16 @@ def timerfd_gettime(p, fd, cur):
 
 
 def inotify_init(p):
-    return host(SYS_INOTIFY_INIT1, 0)
+    return host(NR["inotify_init1"], 0)
 
 
 def inotify_init1(p, flags):
-    return host(SYS_INOTIFY_INIT1, flags & 0xFFFF_FFFF)
+    return host(NR["inotify_init1"], flags & 0xFFFF_FFFF)
 
 
 def inotify_add_watch(p, fd, path, mask):
-    return host(SYS_INOTIFY_ADD_WATCH, p.fds.host(fd), path, mask & 0xFFFF_FFFF)
+    return host(NR["inotify_add_watch"], p.fds.host(fd), path, mask & 0xFFFF_FFFF)
 
 
 def inotify_rm_watch(p, fd, wd):
-    return host(SYS_INOTIFY_RM_WATCH, p.fds.host(fd), wd)
+    return host(NR["inotify_rm_watch"], p.fds.host(fd), wd)

@@ -12,17 +12,15 @@ import errno
 import os
 import struct
 
+from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
 from emulator.machine.libc import host
 from syscalls.decode.types import AT_FDCWD
 from syscalls.handlers import procfs
 from syscalls.handlers.fsbase import MAX_RW_COUNT, blocking, check_path, dirfd, inbuf, put, waiting, writable
 
-SYS_LSEEK, SYS_SENDFILE, SYS_FCNTL, SYS_OPENAT, SYS_DUP, SYS_DUP2, SYS_DUP3 = 8, 40, 72, 257, 32, 33, 292
-SYS_FLOCK, SYS_FADVISE64, SYS_FALLOCATE, SYS_SYNC_FILE_RANGE = 73, 221, 285, 277
-SYS_COPY_FILE_RANGE, SYS_CLOSE_RANGE, SYS_MEMFD_CREATE, SYS_READAHEAD = 326, 436, 319, 187
 O_CREAT, O_TRUNC, O_WRONLY, O_NOFOLLOW, O_PATH = 0o100, 0o1000, 0o1, 0o400000, 0o10000000
-SYS_OPENAT2, OPEN_HOW_SIZE, PAGE = 437, 24, 4096
+OPEN_HOW_SIZE, PAGE = 24, 4096
 UIO_MAXIOV = 1024
 IOVEC = struct.Struct("<QQ")
 
@@ -152,7 +150,7 @@ def openat(p, fd, path, flags, mode):
             got = procfs.open_virtual(p, virtual, flags, mode)
             if got is not None:
                 return got
-    return waiting(p, SYS_OPENAT, dirfd(p, fd, path), path, flags, mode & 0xFFFF_FFFF)
+    return waiting(p, NR["openat"], dirfd(p, fd, path), path, flags, mode & 0xFFFF_FFFF)
 
 
 def openat2(p, fd, path_addr, how, size):
@@ -172,7 +170,7 @@ def openat2(p, fd, path_addr, how, size):
             got = procfs.open_virtual(p, virtual, flags, mode)
             if got is not None:
                 return got
-    return waiting(p, SYS_OPENAT2, dirfd(p, fd, path), path, hbuf, size)
+    return waiting(p, NR["openat2"], dirfd(p, fd, path), path, hbuf, size)
 
 
 def open_(p, path, flags, mode):
@@ -196,25 +194,25 @@ def close_range(p, first, last, flags):
     lo = first
     for h in sorted(f for f in p.fds.hidden if first <= f <= last):
         if lo < h:
-            host(SYS_CLOSE_RANGE, lo, h - 1, flags)
+            host(NR["close_range"], lo, h - 1, flags)
         lo = h + 1
     if lo <= last:
-        host(SYS_CLOSE_RANGE, lo, last, flags)
+        host(NR["close_range"], lo, last, flags)
 
 
 def memfd_create(p, name, flags):
-    return host(SYS_MEMFD_CREATE, name, flags & 0xFFFF_FFFF)
+    return host(NR["memfd_create"], name, flags & 0xFFFF_FFFF)
 
 
 # ----- positions, duplicates, flags -------------------------------------------------------------
 
 
 def lseek(p, fd, offset, whence):
-    return host(SYS_LSEEK, p.fds.host(fd), offset, whence & 0xFFFF_FFFF)
+    return host(NR["lseek"], p.fds.host(fd), offset, whence & 0xFFFF_FFFF)
 
 
 def dup(p, fd):
-    return host(SYS_DUP, p.fds.host(fd))
+    return host(NR["dup"], p.fds.host(fd))
 
 
 def _target(p, newfd):
@@ -224,11 +222,11 @@ def _target(p, newfd):
 
 
 def dup2(p, oldfd, newfd):
-    return host(SYS_DUP2, p.fds.host(oldfd), _target(p, newfd))
+    return host(NR["dup2"], p.fds.host(oldfd), _target(p, newfd))
 
 
 def dup3(p, oldfd, newfd, flags):
-    return host(SYS_DUP3, p.fds.host(oldfd), _target(p, newfd), flags & 0xFFFF_FFFF)
+    return host(NR["dup3"], p.fds.host(oldfd), _target(p, newfd), flags & 0xFFFF_FFFF)
 
 
 F_GETLK, F_SETLK, F_SETLKW, F_SETOWN_EX, F_GETOWN_EX = 5, 6, 7, 15, 16
@@ -249,7 +247,7 @@ def fcntl(p, fd, cmd, arg):
     fd = p.fds.host(fd)
     cmd &= 0xFFFF_FFFF
     if cmd in FCNTL_INT:
-        return host(SYS_FCNTL, fd, cmd, arg)
+        return host(NR["fcntl"], fd, cmd, arg)
     if cmd in FCNTL_STRUCT:
         size, back = FCNTL_STRUCT[cmd]
         buf = inbuf(p, arg, size)
@@ -257,8 +255,8 @@ def fcntl(p, fd, cmd, arg):
             raise SyscallError(errno.EFAULT)
         if back:
             p.mem.check(arg, size, write=True)
-        ret = (waiting(p, SYS_FCNTL, fd, cmd, buf) if cmd in (F_SETLKW, F_OFD_SETLKW)
-               else host(SYS_FCNTL, fd, cmd, buf))
+        ret = (waiting(p, NR["fcntl"], fd, cmd, buf) if cmd in (F_SETLKW, F_OFD_SETLKW)
+               else host(NR["fcntl"], fd, cmd, buf))
         if back:
             put(p, arg, buf, size)
         return ret
@@ -266,7 +264,7 @@ def fcntl(p, fd, cmd, arg):
 
 
 def flock(p, fd, op):
-    return waiting(p, SYS_FLOCK, p.fds.host(fd), op)
+    return waiting(p, NR["flock"], p.fds.host(fd), op)
 
 
 # ----- copying between fds, syncing, advice -----------------------------------------------------
@@ -282,7 +280,7 @@ def _off(p, addr):
 
 def sendfile(p, out_fd, in_fd, offset, count):
     off = _off(p, offset)
-    n = host(SYS_SENDFILE, p.fds.host(out_fd), p.fds.host(in_fd), off, min(count, MAX_RW_COUNT))
+    n = host(NR["sendfile"], p.fds.host(out_fd), p.fds.host(in_fd), off, min(count, MAX_RW_COUNT))
     if off is not None:
         put(p, offset, off, 8)
     return n
@@ -290,7 +288,7 @@ def sendfile(p, out_fd, in_fd, offset, count):
 
 def copy_file_range(p, fd_in, off_in, fd_out, off_out, length, flags):
     a, b = _off(p, off_in), _off(p, off_out)
-    n = host(SYS_COPY_FILE_RANGE, p.fds.host(fd_in), a, p.fds.host(fd_out), b, length, flags & 0xFFFF_FFFF)
+    n = host(NR["copy_file_range"], p.fds.host(fd_in), a, p.fds.host(fd_out), b, length, flags & 0xFFFF_FFFF)
     if a is not None:
         put(p, off_in, a, 8)
     if b is not None:
@@ -311,20 +309,20 @@ def sync(p):
 
 
 def syncfs(p, fd):
-    return host(306, p.fds.host(fd))
+    return host(NR["syncfs"], p.fds.host(fd))
 
 
 def fadvise64(p, fd, offset, length, advice):
-    return host(SYS_FADVISE64, p.fds.host(fd), offset, length, advice)
+    return host(NR["fadvise64"], p.fds.host(fd), offset, length, advice)
 
 
 def fallocate(p, fd, mode, offset, length):
-    return host(SYS_FALLOCATE, p.fds.host(fd), mode, offset, length)
+    return host(NR["fallocate"], p.fds.host(fd), mode, offset, length)
 
 
 def readahead(p, fd, offset, count):
-    return host(SYS_READAHEAD, p.fds.host(fd), offset, count)
+    return host(NR["readahead"], p.fds.host(fd), offset, count)
 
 
 def sync_file_range(p, fd, offset, nbytes, flags):
-    return host(SYS_SYNC_FILE_RANGE, p.fds.host(fd), offset, nbytes, flags & 0xFFFF_FFFF)
+    return host(NR["sync_file_range"], p.fds.host(fd), offset, nbytes, flags & 0xFFFF_FFFF)

@@ -9,6 +9,7 @@ procfs.host_path, so /proc/self/exe is the guest's program.
 import errno
 import os
 
+from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
 from emulator.machine.libc import host
 from syscalls.handlers import procfs
@@ -74,15 +75,15 @@ def fstatfs(p, fd, buf):
 
 def faccessat2(p, fd, path, mode, flags):
     d, hp = at(p, fd, path, follow=not flags & AT_SYMLINK_NOFOLLOW)
-    return host(439, d, hp, mode, flags & 0xFFFF_FFFF)
+    return host(NR["faccessat2"], d, hp, mode, flags & 0xFFFF_FFFF)
 
 
 def faccessat(p, fd, path, mode):
-    return host(269, *at(p, fd, path), mode)
+    return host(NR["faccessat"], *at(p, fd, path), mode)
 
 
 def access(p, path, mode):
-    return host(21, at(p, AT_FDCWD, path)[1], mode)
+    return host(NR["access"], at(p, AT_FDCWD, path)[1], mode)
 
 
 def readlinkat(p, fd, path, buf, bufsiz):
@@ -92,7 +93,7 @@ def readlinkat(p, fd, path, buf, bufsiz):
     target = procfs.readlink_virtual(p, procfs.absolute(p, fd, path))
     if target is None:
         hbuf = out(min(bufsiz, 1 << 16))
-        n = host(267, dirfd(p, fd, path), path, hbuf, len(hbuf))
+        n = host(NR["readlinkat"], dirfd(p, fd, path), path, hbuf, len(hbuf))
         target = hbuf.raw[:n]
     target = target[:bufsiz]
     p.mem.write(buf, target)
@@ -108,11 +109,11 @@ def readlink(p, path, buf, bufsiz):
 
 def fchmodat2(p, fd, path, mode, flags):
     d, hp = at(p, fd, path, follow=not flags & AT_SYMLINK_NOFOLLOW)
-    return host(452, d, hp, mode & 0xFFFF_FFFF, flags & 0xFFFF_FFFF)
+    return host(NR["fchmodat2"], d, hp, mode & 0xFFFF_FFFF, flags & 0xFFFF_FFFF)
 
 
 def fchmodat(p, fd, path, mode):
-    return host(268, *at(p, fd, path), mode & 0xFFFF_FFFF)
+    return host(NR["fchmodat"], *at(p, fd, path), mode & 0xFFFF_FFFF)
 
 
 def chmod(p, path, mode):
@@ -120,12 +121,12 @@ def chmod(p, path, mode):
 
 
 def fchmod(p, fd, mode):
-    return host(91, p.fds.host(fd), mode & 0xFFFF_FFFF)
+    return host(NR["fchmod"], p.fds.host(fd), mode & 0xFFFF_FFFF)
 
 
 def fchownat(p, fd, path, uid, gid, flags):
     d, hp = at(p, fd, path, follow=not flags & AT_SYMLINK_NOFOLLOW)
-    return host(260, d, hp, uid & 0xFFFF_FFFF, gid & 0xFFFF_FFFF, flags & 0xFFFF_FFFF)
+    return host(NR["fchownat"], d, hp, uid & 0xFFFF_FFFF, gid & 0xFFFF_FFFF, flags & 0xFFFF_FFFF)
 
 
 def chown(p, path, uid, gid):
@@ -137,7 +138,7 @@ def lchown(p, path, uid, gid):
 
 
 def fchown(p, fd, uid, gid):
-    return host(93, p.fds.host(fd), uid & 0xFFFF_FFFF, gid & 0xFFFF_FFFF)
+    return host(NR["fchown"], p.fds.host(fd), uid & 0xFFFF_FFFF, gid & 0xFFFF_FFFF)
 
 
 def umask(p, mask):
@@ -148,26 +149,26 @@ def umask(p, mask):
 
 
 def truncate(p, path, length):
-    return host(76, at(p, AT_FDCWD, path)[1], length)
+    return host(NR["truncate"], at(p, AT_FDCWD, path)[1], length)
 
 
 def ftruncate(p, fd, length):
-    return host(77, p.fds.host(fd), length)
+    return host(NR["ftruncate"], p.fds.host(fd), length)
 
 
 def utimensat(p, fd, path_ptr, times, flags):
     d, path = at(p, fd, opt_path(p, path_ptr), follow=not flags & AT_SYMLINK_NOFOLLOW)
-    return host(280, d, path, inbuf(p, times, 32), flags & 0xFFFF_FFFF)
+    return host(NR["utimensat"], d, path, inbuf(p, times, 32), flags & 0xFFFF_FFFF)
 
 
 def futimesat(p, fd, path_ptr, times):
     d, path = at(p, fd, opt_path(p, path_ptr))
-    return host(261, d, path, inbuf(p, times, 32))
+    return host(NR["futimesat"], d, path, inbuf(p, times, 32))
 
 
 def utimes(p, path, times):
-    return host(235, at(p, AT_FDCWD, path)[1], inbuf(p, times, 32))
+    return host(NR["utimes"], at(p, AT_FDCWD, path)[1], inbuf(p, times, 32))
 
 
 def utime(p, path, times):
-    return host(132, at(p, AT_FDCWD, path)[1], inbuf(p, times, 16))
+    return host(NR["utime"], at(p, AT_FDCWD, path)[1], inbuf(p, times, 16))

@@ -13,11 +13,11 @@ with such arrays are refused.
 
 import errno
 
+from emulator.abi.syscall_numbers import NR
 from emulator.errors import GuestFault, SyscallError
 from emulator.machine.libc import host
 from syscalls.handlers.fsbase import inbuf, out, put
 
-SYS_IOCTL = 16
 VALUE = -1  # the argument is an integer, not a pointer
 TERMIOS, TERMIO = 36, 18
 _IOC_WRITE, _IOC_READ = 1, 2
@@ -97,9 +97,9 @@ def ioctl(p, fd, req, arg):
         raise SyscallError(errno.ENOTTY)
     size, back = how
     if size == VALUE:
-        return host(SYS_IOCTL, fd, req, arg)
+        return host(NR["ioctl"], fd, req, arg)
     if size == 0:
-        return host(SYS_IOCTL, fd, req, 0)
+        return host(NR["ioctl"], fd, req, 0)
     if req == FS_IOC_FIEMAP:
         size = _fiemap_size(p, arg)
     try:  # the guest's bytes, so what the kernel leaves alone round-trips
@@ -110,7 +110,7 @@ def ioctl(p, fd, req, arg):
         if not back:  # never hand the host a made-up struct to apply
             raise SyscallError(errno.EFAULT)
         buf = out(size)  # an out-only struct: the host's own errors come first, then EFAULT
-    ret = host(SYS_IOCTL, fd, req, buf)
+    ret = host(NR["ioctl"], fd, req, buf)
     if back:
         put(p, arg, buf, size)
     return ret

@@ -11,6 +11,7 @@ EINTR, the msg calls with ERESTARTNOHAND).
 
 import errno
 
+from emulator.abi.syscall_numbers import NR
 from emulator.errors import GuestFault, SyscallError
 from emulator.machine.libc import host
 from emulator.machine.memory import PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE
@@ -18,8 +19,6 @@ from syscalls.decode.ipcargs import IPC_64, SEMID_DS, buf_size
 from syscalls.decode.types import s64
 from syscalls.handlers.fsbase import inbuf, out, put, waiting
 
-NR_SHMGET, NR_SHMAT, NR_SHMCTL, NR_SEMGET, NR_SEMOP, NR_SEMCTL, NR_SHMDT = 29, 30, 31, 64, 65, 66, 67
-NR_MSGGET, NR_MSGSND, NR_MSGRCV, NR_MSGCTL, NR_SEMTIMEDOP = 68, 69, 70, 71, 220
 IPC_SET, IPC_STAT, GETALL, SETALL = 1, 2, 13, 17
 SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC = 0o10000, 0o20000, 0o40000, 0o100000
 O_RDONLY, O_RDWR = 0, 2
@@ -30,15 +29,15 @@ MAX_MSG = 1 << 26  # far above any msgmax
 
 # ----- get ---------------------------------------------------------------------------------------
 def shmget(p, key, size, flags):
-    return host(NR_SHMGET, key, size, flags)
+    return host(NR["shmget"], key, size, flags)
 
 
 def semget(p, key, nsems, flags):
-    return host(NR_SEMGET, key, nsems, flags)
+    return host(NR["semget"], key, nsems, flags)
 
 
 def msgget(p, key, flags):
-    return host(NR_MSGGET, key, flags)
+    return host(NR["msgget"], key, flags)
 
 
 # ----- ctl ---------------------------------------------------------------------------------------
@@ -56,27 +55,27 @@ def _ctl(p, family: str, nr: int, head: tuple, cmd: int, buf: int) -> int:
 
 
 def shmctl(p, shmid, cmd, buf):
-    return _ctl(p, "shm", NR_SHMCTL, (shmid,), cmd, buf)
+    return _ctl(p, "shm", NR["shmctl"], (shmid,), cmd, buf)
 
 
 def msgctl(p, msqid, cmd, buf):
-    return _ctl(p, "msg", NR_MSGCTL, (msqid,), cmd, buf)
+    return _ctl(p, "msg", NR["msgctl"], (msqid,), cmd, buf)
 
 
 def semctl(p, semid, semnum, cmd, arg):
     c = cmd & ~IPC_64
     if c not in (GETALL, SETALL) or arg == 0:
-        return _ctl(p, "sem", NR_SEMCTL, (semid, semnum), cmd, arg)
+        return _ctl(p, "sem", NR["semctl"], (semid, semnum), cmd, arg)
     try:  # the array is as long as the set: ask the host how long that is
         stat = out(SEMID_DS.size)
-        host(NR_SEMCTL, semid, 0, IPC_STAT, stat)
+        host(NR["semctl"], semid, 0, IPC_STAT, stat)
         nsems = SEMID_DS.unpack(stat.raw)[3]
     except OSError:
-        return host(NR_SEMCTL, semid, semnum, cmd, None)  # the host's own error for this id
+        return host(NR["semctl"], semid, semnum, cmd, None)  # the host's own error for this id
     if c == SETALL:
-        return host(NR_SEMCTL, semid, semnum, cmd, inbuf(p, arg, 2 * nsems))
+        return host(NR["semctl"], semid, semnum, cmd, inbuf(p, arg, 2 * nsems))
     values = out(2 * nsems)
-    ret = host(NR_SEMCTL, semid, semnum, cmd, values)
+    ret = host(NR["semctl"], semid, semnum, cmd, values)
     put(p, arg, values)
     return ret
 
@@ -93,12 +92,12 @@ def _sops(p, sops: int, nsops: int):
 
 
 def semop(p, semid, sops, nsops):
-    return waiting(p, NR_SEMOP, semid, _sops(p, sops, nsops), nsops, restart=errno.EINTR)
+    return waiting(p, NR["semop"], semid, _sops(p, sops, nsops), nsops, restart=errno.EINTR)
 
 
 def semtimedop(p, semid, sops, nsops, timeout):
     ts = inbuf(p, timeout, 16)
-    return waiting(p, NR_SEMTIMEDOP, semid, _sops(p, sops, nsops), nsops, ts, restart=errno.EINTR)
+    return waiting(p, NR["semtimedop"], semid, _sops(p, sops, nsops), nsops, ts, restart=errno.EINTR)
 
 
 # ----- messages ----------------------------------------------------------------------------------
@@ -106,15 +105,15 @@ def msgsnd(p, msqid, msgp, msgsz, msgflg):
     p.mem.read(msgp, 8)  # the kernel reads mtype before anything else
     # a size out of range: the host's EINVAL comes before it reads any text
     buf = inbuf(p, msgp, 8 + msgsz if 0 <= s64(msgsz) <= MAX_MSG else 8)
-    return waiting(p, NR_MSGSND, msqid, buf, msgsz, msgflg, restart=ERESTARTNOHAND)
+    return waiting(p, NR["msgsnd"], msqid, buf, msgsz, msgflg, restart=ERESTARTNOHAND)
 
 
 def msgrcv(p, msqid, msgp, msgsz, msgtyp, msgflg):
     if s64(msgsz) < 0:
-        return host(NR_MSGRCV, msqid, None, msgsz, msgtyp, msgflg)
+        return host(NR["msgrcv"], msqid, None, msgsz, msgtyp, msgflg)
     n = min(msgsz, MAX_MSG)
     buf = out(8 + n)
-    got = waiting(p, NR_MSGRCV, msqid, buf, n, msgtyp, msgflg, restart=ERESTARTNOHAND)
+    got = waiting(p, NR["msgrcv"], msqid, buf, n, msgtyp, msgflg, restart=ERESTARTNOHAND)
     put(p, msgp, buf, 8 + got)
     return got
 
@@ -139,7 +138,7 @@ def shmat(p, shmid, shmaddr, shmflg):
         addr -= addr % PAGE
     if addr == 0 and shmflg & SHM_REMAP:
         raise SyscallError(errno.EINVAL)
-    haddr = host(NR_SHMAT, shmid, 0, shmflg & (SHM_RDONLY | SHM_EXEC))
+    haddr = host(NR["shmat"], shmid, 0, shmflg & (SHM_RDONLY | SHM_EXEC))
     try:
         end, dev, inode, name = _host_view(haddr)
         size = end - haddr
@@ -154,7 +153,7 @@ def shmat(p, shmid, shmaddr, shmflg):
                   fd_mode=O_RDONLY if shmflg & SHM_RDONLY else O_RDWR)
     except BaseException:
         try:
-            host(NR_SHMDT, haddr)
+            host(NR["shmdt"], haddr)
         except OSError:
             pass  # map() already let go of the pages
         raise

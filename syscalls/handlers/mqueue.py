@@ -3,11 +3,11 @@ are host fds), with the guest's buffers copied through host ones. Sends and rece
 so a guest signal interrupts them; mq_notify's signal goes to the host process, which is the
 guest's."""
 
+from emulator.abi.syscall_numbers import NR
 from emulator.machine.libc import host
 from syscalls.decode.types import s64
 from syscalls.handlers.fsbase import inbuf, opt_path, out, put, waiting
 
-NR_MQ_OPEN, NR_MQ_UNLINK, NR_MQ_TIMEDSEND, NR_MQ_TIMEDRECEIVE, NR_MQ_NOTIFY, NR_MQ_GETSETATTR = range(240, 246)
 MQ_ATTR_SIZE, SIGEVENT_SIZE, TIMESPEC_SIZE = 64, 64, 16
 MAX_MSG = 1 << 24  # above any msgsize_max: larger sizes are the host's EMSGSIZE/EINVAL on a short buffer
 O_CREAT = 0o100
@@ -15,18 +15,18 @@ O_CREAT = 0o100
 
 def mq_open(p, name, oflag, mode, attr):
     hattr = inbuf(p, attr, MQ_ATTR_SIZE) if oflag & O_CREAT else None  # the kernel reads it only then
-    return host(NR_MQ_OPEN, opt_path(p, name), oflag, mode, hattr)
+    return host(NR["mq_open"], opt_path(p, name), oflag, mode, hattr)
 
 
 def mq_unlink(p, name):
-    return host(NR_MQ_UNLINK, opt_path(p, name))
+    return host(NR["mq_unlink"], opt_path(p, name))
 
 
 def mq_timedsend(p, mqdes, msg, length, prio, timeout):
     ts = inbuf(p, timeout, TIMESPEC_SIZE)  # the kernel's order: the timeout, the queue, then the message
     hfd = p.fds.host(mqdes)
     data = inbuf(p, msg, min(length, MAX_MSG)) if length else None
-    return waiting(p, NR_MQ_TIMEDSEND, hfd, data, length, prio, ts)
+    return waiting(p, NR["mq_timedsend"], hfd, data, length, prio, ts)
 
 
 def mq_timedreceive(p, mqdes, msg, length, prio, timeout):
@@ -34,7 +34,7 @@ def mq_timedreceive(p, mqdes, msg, length, prio, timeout):
     buf = out(max(n, 1))
     hprio = out(4) if prio else None
     ts = inbuf(p, timeout, TIMESPEC_SIZE)
-    got = waiting(p, NR_MQ_TIMEDRECEIVE, p.fds.host(mqdes), buf, n, hprio, ts)
+    got = waiting(p, NR["mq_timedreceive"], p.fds.host(mqdes), buf, n, hprio, ts)
     put(p, msg, buf, got)
     if hprio is not None:
         put(p, prio, hprio)
@@ -43,13 +43,13 @@ def mq_timedreceive(p, mqdes, msg, length, prio, timeout):
 
 def mq_notify(p, mqdes, sevp):
     sev = inbuf(p, sevp, SIGEVENT_SIZE)
-    return host(NR_MQ_NOTIFY, p.fds.host(mqdes), sev)
+    return host(NR["mq_notify"], p.fds.host(mqdes), sev)
 
 
 def mq_getsetattr(p, mqdes, newattr, oldattr):
     old = out(MQ_ATTR_SIZE) if oldattr else None
     new = inbuf(p, newattr, MQ_ATTR_SIZE)
-    ret = host(NR_MQ_GETSETATTR, p.fds.host(mqdes), new, old)
+    ret = host(NR["mq_getsetattr"], p.fds.host(mqdes), new, old)
     if old is not None:
         put(p, oldattr, old)
     return ret

@@ -9,12 +9,12 @@ still checks modes and flags first and then answers EFAULT, in its own order.
 
 import errno
 
+from emulator.abi.syscall_numbers import NR
 from emulator.errors import GuestFault, SyscallError
 from emulator.machine.libc import host
 from emulator.machine.memory import PAGE, page_up
 from syscalls.handlers.fsbase import inbuf, out, put
 
-NR_MBIND, NR_SET_MEMPOLICY, NR_GET_MEMPOLICY, NR_MEMBARRIER = 237, 238, 239, 324
 MPOL_F_ADDR = 2
 UNMAPPED = 8
 MAX_NODE_BYTES = PAGE  # the kernel refuses masks of more than PAGE_SIZE * 8 bits
@@ -40,7 +40,7 @@ def _mask_in(p, nodemask: int, maxnode: int):
 
 
 def set_mempolicy(p, mode, nodemask, maxnode):
-    return host(NR_SET_MEMPOLICY, mode, _mask_in(p, nodemask, maxnode), maxnode)
+    return host(NR["set_mempolicy"], mode, _mask_in(p, nodemask, maxnode), maxnode)
 
 
 def get_mempolicy(p, mode, nodemask, maxnode, addr, flags):
@@ -48,7 +48,7 @@ def get_mempolicy(p, mode, nodemask, maxnode, addr, flags):
     hmode = out(4) if mode else None
     hmask = out(max(nbytes, 8)) if nodemask else None  # non-NULL even when empty: the host checks maxnode
     haddr = _host_addr(p, addr) if flags & MPOL_F_ADDR else addr
-    ret = host(NR_GET_MEMPOLICY, hmode, hmask, maxnode, haddr, flags)
+    ret = host(NR["get_mempolicy"], hmode, hmask, maxnode, haddr, flags)
     if hmode is not None:
         put(p, mode, hmode)
     if hmask is not None:
@@ -62,13 +62,13 @@ def mbind(p, start, length, mode, nodemask, maxnode, flags):
     mask = _mask_in(p, nodemask, maxnode)
     end = start + page_up(length)
     if start == end:
-        return host(NR_MBIND, start, 0, mode, mask, maxnode, flags)
+        return host(NR["mbind"], start, 0, mode, mask, maxnode, flags)
     if not p.mem.covered(start, end):
-        return host(NR_MBIND, 0, end - start, mode, mask, maxnode, flags)
+        return host(NR["mbind"], 0, end - start, mode, mask, maxnode, flags)
     for _vma, haddr, n in p.mem.host_range(start, end):
-        host(NR_MBIND, haddr, n, mode, mask, maxnode, flags)
+        host(NR["mbind"], haddr, n, mode, mask, maxnode, flags)
     return 0
 
 
 def membarrier(p, cmd, flags, cpu_id):
-    return host(NR_MEMBARRIER, cmd, flags, cpu_id)
+    return host(NR["membarrier"], cmd, flags, cpu_id)

@@ -7,24 +7,24 @@ arrives before the call returns, as the kernel's would.
 import errno
 import os
 
+from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
 from emulator.machine.libc import host
 from syscalls.handlers import signal
 from syscalls.handlers.fsbase import inbuf
 
-NR_PIDFD_SEND_SIGNAL, NR_PIDFD_OPEN, NR_PIDFD_GETFD = 424, 434, 438
 SIGINFO_SIZE = 128
 SI_USER = 0
 
 
 def pidfd_open(p, pid, flags):
-    return host(NR_PIDFD_OPEN, pid, flags)
+    return host(NR["pidfd_open"], pid, flags)
 
 
 def pidfd_getfd(p, pidfd, targetfd, flags):
     if flags & 0xFFFF_FFFF:  # an unsigned int
         raise SyscallError(errno.EINVAL)
-    return host(NR_PIDFD_GETFD, p.fds.host(pidfd), targetfd, flags)
+    return host(NR["pidfd_getfd"], p.fds.host(pidfd), targetfd, flags)
 
 
 def _pid_of(fd: int) -> int | None:
@@ -41,8 +41,8 @@ def _pid_of(fd: int) -> int | None:
 def pidfd_send_signal(p, pidfd, sig, info, flags):
     hfd = p.fds.host(pidfd)
     if info == 0 and flags == 0 and 0 <= sig <= 64 and _pid_of(hfd) == os.getpid():
-        host(NR_PIDFD_SEND_SIGNAL, hfd, 0, 0, 0)  # the host's checks (a pidfd, a live process)
+        host(NR["pidfd_send_signal"], hfd, 0, 0, 0)  # the host's checks (a pidfd, a live process)
         signal._self_signal(p, sig, SI_USER)  # noqa: SLF001 - kill's own path for a signal to ourselves
         return 0
-    return host(NR_PIDFD_SEND_SIGNAL, hfd, sig, inbuf(p, info, SIGINFO_SIZE), flags)
+    return host(NR["pidfd_send_signal"], hfd, sig, inbuf(p, info, SIGINFO_SIZE), flags)
 

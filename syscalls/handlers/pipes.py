@@ -13,6 +13,7 @@ import errno
 import os
 import struct
 
+from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
 from syscalls.decode.types import AT_FDCWD
 from syscalls.handlers.fsbase import retry_interrupted
@@ -70,7 +71,6 @@ def socketpair(p, domain, type_, protocol, sv_ptr):
 
 # ----- poll, ppoll, select, pselect6: the host's own ppoll/pselect6 on copies of the guest's structs --
 
-SYS_PSELECT6, SYS_PPOLL = 270, 271
 ERESTARTNOHAND = 514  # the signal code turns this into EINTR (handler ran) or a restart
 
 
@@ -112,7 +112,7 @@ def _ppoll(p, fds_ptr, nfds, ts: bytes | None, mask: int | None = None) -> tuple
                 struct.pack_into("<i", raw, 8 * i, -1)
     arr = (ctypes.c_char * len(raw)).from_buffer(raw)
     tsbuf = ctypes.create_string_buffer(ts, 16) if ts is not None else None
-    n = _wait_call(p, SYS_PPOLL, arr, nfds, tsbuf, None, 8, mask=mask)
+    n = _wait_call(p, NR["ppoll"], arr, nfds, tsbuf, None, 8, mask=mask)
     for i, fd in masked:
         struct.pack_into("<i", raw, 8 * i, fd)
         struct.pack_into("<h", raw, 8 * i + 6, POLLNVAL)
@@ -158,7 +158,7 @@ def _select(p, nfds, sets, ts: bytes | None, mask: int | None = None) -> tuple[i
         else:
             bufs.append(None)
     tsbuf = ctypes.create_string_buffer(ts, 16) if ts is not None else None
-    n = _wait_call(p, SYS_PSELECT6, nfds, *bufs, tsbuf, None, mask=mask)
+    n = _wait_call(p, NR["pselect6"], nfds, *bufs, tsbuf, None, mask=mask)
     for ptr, buf in zip(sets, bufs):
         if ptr:
             p.mem.write(ptr, buf.raw[:nbytes])

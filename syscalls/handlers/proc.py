@@ -3,6 +3,7 @@
 import errno
 import os
 
+from emulator.abi.syscall_numbers import NR
 from emulator.errors import ProcessExit, SyscallError
 from emulator.machine.libc import host
 from syscalls.handlers import procfs
@@ -91,7 +92,6 @@ PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE = 1, 2, 3, 
 PR_SET_NAME, PR_GET_NAME, PR_CAPBSET_READ, PR_GET_TIMERSLACK, PR_SET_TIMERSLACK = 15, 16, 23, 30, 29
 PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS = 36, 37, 38, 39
 PR_SET_VMA = 0x53564D41
-SYS_PRCTL = 157
 # Options whose effect belongs to the host process itself (one guest process is one host process).
 HOST_PRCTL = {PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_CAPBSET_READ}
 HOST_PRCTL_OUT = {PR_GET_PDEATHSIG: 4, PR_GET_CHILD_SUBREAPER: 4}  # option -> bytes the kernel writes
@@ -112,12 +112,12 @@ def prctl(p, option, arg2, arg3, arg4, arg5):
         p.mem.write(arg2, procfs.comm(p)[:15].ljust(16, b"\0"))
         return 0
     if option in HOST_PRCTL:
-        return host(SYS_PRCTL, option, arg2, 0, 0, 0)
+        return host(NR["prctl"], option, arg2, 0, 0, 0)
     if option in HOST_PRCTL_INTS:
-        return host(SYS_PRCTL, option, arg2, arg3, arg4, arg5)
+        return host(NR["prctl"], option, arg2, arg3, arg4, arg5)
     if option in HOST_PRCTL_OUT:
         box = out(HOST_PRCTL_OUT[option])
-        host(SYS_PRCTL, option, box, 0, 0, 0)
+        host(NR["prctl"], option, box, 0, 0, 0)
         put(p, arg2, box)
         return 0
     if option == PR_GET_DUMPABLE:

@@ -15,11 +15,11 @@ import fcntl
 import os
 import re
 
+from emulator.abi.syscall_numbers import NR
 from emulator.image import loader
 from emulator.machine.libc import host
 
 O_ACCMODE, O_CLOEXEC, O_NOFOLLOW, O_CREAT, O_TRUNC = 0o3, 0o2000000, 0o400000, 0o100, 0o1000
-SYS_OPENAT = 257
 AT_FDCWD = -100
 SCRATCH_FD = 600  # a memfd briefly lives here while its read-only twin is opened
 # Patterns stay text: re compiles (and caches) them on first use, not on every start-up.
@@ -165,7 +165,7 @@ def open_virtual(p, path: bytes, flags: int, mode: int) -> int | None:
     """open/openat of one of our generated /proc files: the new fd, or None (not ours)."""
     entry = own_entry(path)
     if entry == b"exe":
-        return host(SYS_OPENAT, -100, os.fsencode(p.exe), flags, mode)
+        return host(NR["openat"], -100, os.fsencode(p.exe), flags, mode)
     make = GENERATED.get(entry)
     if make is None:
         return None
@@ -176,6 +176,6 @@ def open_virtual(p, path: bytes, flags: int, mode: int) -> int | None:
     mfd = _out_of_the_way(mfd)  # so the guest's fd is the lowest free one, as natively
     try:
         os.write(mfd, data)
-        return host(SYS_OPENAT, -100, f"/proc/self/fd/{mfd}".encode(), os.O_RDONLY | (flags & O_CLOEXEC))
+        return host(NR["openat"], -100, f"/proc/self/fd/{mfd}".encode(), os.O_RDONLY | (flags & O_CLOEXEC))
     finally:
         os.close(mfd)

@@ -9,38 +9,33 @@ and the raw getpriority's 20-nice are Linux's own).
 import errno
 import struct
 
+from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
 from emulator.machine.libc import host
 from syscalls.handlers.fsbase import inbuf, out, put
 
-NR_GETPRIORITY, NR_SETPRIORITY = 140, 141
-NR_SCHED_SETPARAM, NR_SCHED_GETPARAM, NR_SCHED_SETSCHEDULER, NR_SCHED_GETSCHEDULER = 142, 143, 144, 145
-NR_SCHED_GET_PRIORITY_MAX, NR_SCHED_GET_PRIORITY_MIN, NR_SCHED_RR_GET_INTERVAL = 146, 147, 148
-NR_SCHED_SETATTR, NR_SCHED_GETATTR = 314, 315
-NR_IOPRIO_SET, NR_IOPRIO_GET = 251, 252
-NR_CAPGET, NR_CAPSET = 125, 126
 PAGE = 4096
 CAP_V1, CAP_V2, CAP_V3 = 0x19980330, 0x20071026, 0x20080522
 
 
 def getpriority(p, which, who):
-    return host(NR_GETPRIORITY, which, who)
+    return host(NR["getpriority"], which, who)
 
 
 def setpriority(p, which, who, prio):
-    return host(NR_SETPRIORITY, which, who, prio)
+    return host(NR["setpriority"], which, who, prio)
 
 
 def sched_getscheduler(p, pid):
-    return host(NR_SCHED_GETSCHEDULER, pid)
+    return host(NR["sched_getscheduler"], pid)
 
 
 def sched_get_priority_max(p, policy):
-    return host(NR_SCHED_GET_PRIORITY_MAX, policy)
+    return host(NR["sched_get_priority_max"], policy)
 
 
 def sched_get_priority_min(p, policy):
-    return host(NR_SCHED_GET_PRIORITY_MIN, policy)
+    return host(NR["sched_get_priority_min"], policy)
 
 
 def _param(p, addr):
@@ -49,25 +44,25 @@ def _param(p, addr):
 
 
 def sched_setparam(p, pid, param):
-    return host(NR_SCHED_SETPARAM, pid, _param(p, param))
+    return host(NR["sched_setparam"], pid, _param(p, param))
 
 
 def sched_setscheduler(p, pid, policy, param):
-    return host(NR_SCHED_SETSCHEDULER, pid, policy, _param(p, param))
+    return host(NR["sched_setscheduler"], pid, policy, _param(p, param))
 
 
 def sched_getparam(p, pid, param):
     if param == 0:
         raise SyscallError(errno.EINVAL)
     buf = out(4)
-    ret = host(NR_SCHED_GETPARAM, pid, buf)
+    ret = host(NR["sched_getparam"], pid, buf)
     put(p, param, buf)
     return ret
 
 
 def sched_rr_get_interval(p, pid, interval):
     buf = out(16)
-    ret = host(NR_SCHED_RR_GET_INTERVAL, pid, buf)
+    ret = host(NR["sched_rr_get_interval"], pid, buf)
     put(p, interval, buf)
     return ret
 
@@ -76,7 +71,7 @@ def sched_getattr(p, pid, attr, size, flags):
     if attr == 0 or size > PAGE or size < 48:
         raise SyscallError(errno.EINVAL)
     buf = out(size)
-    ret = host(NR_SCHED_GETATTR, pid, buf, size, flags)
+    ret = host(NR["sched_getattr"], pid, buf, size, flags)
     written = struct.unpack_from("<I", buf.raw)[0]  # the kernel says how much it filled in
     put(p, attr, buf, min(written, size))
     return ret
@@ -88,7 +83,7 @@ def sched_setattr(p, pid, attr, flags):
     usize = struct.unpack("<I", p.mem.read(attr, 4))[0]
     buf = inbuf(p, attr, min(max(usize, 48), PAGE + 1))  # PAGE + 1: the kernel's own E2BIG
     try:
-        return host(NR_SCHED_SETATTR, pid, buf, flags)
+        return host(NR["sched_setattr"], pid, buf, flags)
     except OSError as e:
         if e.errno == errno.E2BIG:  # the kernel reports the size it wants in attr->size
             p.mem.write(attr, buf.raw[:4])
@@ -96,11 +91,11 @@ def sched_setattr(p, pid, attr, flags):
 
 
 def ioprio_get(p, which, who):
-    return host(NR_IOPRIO_GET, which, who)
+    return host(NR["ioprio_get"], which, who)
 
 
 def ioprio_set(p, which, who, ioprio):
-    return host(NR_IOPRIO_SET, which, who, ioprio)
+    return host(NR["ioprio_set"], which, who, ioprio)
 
 
 # ----- capabilities -----------------------------------------------------------------------------
@@ -116,7 +111,7 @@ def capget(p, header, data):
     n = _cap_words(struct.unpack_from("<I", hdr.raw)[0])
     buf = out(12 * n) if data and n else None
     try:
-        ret = host(NR_CAPGET, hdr, buf)
+        ret = host(NR["capget"], hdr, buf)
     except OSError as e:
         if e.errno == errno.EINVAL:  # an unknown version: the kernel wrote the one it prefers
             put(p, header, hdr, 4)
@@ -135,7 +130,7 @@ def capset(p, header, data):
     n = _cap_words(struct.unpack_from("<I", hdr.raw)[0])
     buf = inbuf(p, data, 12 * n) if n else None
     try:
-        return host(NR_CAPSET, hdr, buf)
+        return host(NR["capset"], hdr, buf)
     except OSError as e:
         if e.errno == errno.EINVAL:
             put(p, header, hdr, 4)

@@ -11,14 +11,10 @@ import errno
 import os
 import struct
 
+from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
+from emulator.machine.libc import syscall
 
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.syscall.restype = ctypes.c_long
-
-SYS = {"socket": 41, "connect": 42, "accept": 43, "sendto": 44, "recvfrom": 45, "shutdown": 48, "bind": 49,
-       "listen": 50, "getsockname": 51, "getpeername": 52, "setsockopt": 54, "getsockopt": 55, "accept4": 288,
-       "sendmsg": 46, "recvmsg": 47}
 MAX_ADDR = 4096
 MAX_IO = 1 << 24
 
@@ -27,11 +23,11 @@ def raw(p, name: str, *args) -> int:
     """The host syscall; a guest signal interrupts it through the signal code when it blocks."""
     cargs = [a if isinstance(a, ctypes.Array) or a is None else ctypes.c_long(a) for a in args]
     sig = getattr(p, "sig", None)
-    nr = ctypes.c_long(SYS[name])
+    nr = ctypes.c_long(NR[name])
     if sig is None:
-        ret = _libc.syscall(nr, *cargs)
+        ret = syscall(nr, *cargs)
     else:
-        ret = sig.call_blocking(_libc.syscall, nr, *cargs)
+        ret = sig.call_blocking(syscall, nr, *cargs)
     if ret < 0:
         err = ctypes.get_errno()
         if err == errno.EINTR and sig is not None and sig.deliverable():

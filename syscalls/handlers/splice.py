@@ -12,10 +12,10 @@ import errno
 import fcntl
 import struct
 
+from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
 from syscalls.handlers.fsbase import inbuf, put, waiting
 
-NR_SPLICE, NR_TEE, NR_VMSPLICE = 275, 276, 278
 UIO_MAXIOV = 1024
 O_ACCMODE, O_WRONLY = 3, 1
 SPLICE_F_ALL = 0xF
@@ -33,7 +33,7 @@ def splice(p, fd_in, off_in, fd_out, off_out, length, flags):
         return 0
     hfd_in, hfd_out = p.fds.host(fd_in), p.fds.host(fd_out)
     hin, hout = inbuf(p, off_in, 8), inbuf(p, off_out, 8)
-    ret = waiting(p, NR_SPLICE, hfd_in, hin, hfd_out, hout, length, flags)
+    ret = waiting(p, NR["splice"], hfd_in, hin, hfd_out, hout, length, flags)
     if hin is not None:
         put(p, off_in, hin)
     if hout is not None:
@@ -44,7 +44,7 @@ def splice(p, fd_in, off_in, fd_out, off_out, length, flags):
 def tee(p, fd_in, fd_out, length, flags):
     if not _check(length, flags):
         return 0
-    return waiting(p, NR_TEE, p.fds.host(fd_in), p.fds.host(fd_out), length, flags)
+    return waiting(p, NR["tee"], p.fds.host(fd_in), p.fds.host(fd_out), length, flags)
 
 
 def _host_iovecs(p, iov: int, count: int, into_memory: bool) -> bytes:
@@ -67,4 +67,4 @@ def vmsplice(p, fd, iov, nr_segs, flags):
     reading = fcntl.fcntl(hfd, fcntl.F_GETFL) & O_ACCMODE != O_WRONLY  # the read end: pipe -> memory
     vecs = _host_iovecs(p, iov, nr_segs, reading)
     buf = ctypes.create_string_buffer(vecs, len(vecs)) if vecs else None
-    return waiting(p, NR_VMSPLICE, hfd, buf, len(vecs) // 16, flags)
+    return waiting(p, NR["vmsplice"], hfd, buf, len(vecs) // 16, flags)

@@ -11,10 +11,10 @@ inherited by fork: the host child has none, and neither does the registry it inh
 import ctypes
 import struct
 
+from emulator.abi.syscall_numbers import NR
 from emulator.machine.libc import host
-from emulator.task.posix_timers import SIGEV_SIGNAL, SYS_TIMER_GETOVERRUN
+from emulator.task.posix_timers import SIGEV_SIGNAL
 
-SYS_TIMER_CREATE, SYS_TIMER_SETTIME, SYS_TIMER_GETTIME, _, SYS_TIMER_DELETE = range(222, 227)
 SIGEVENT_SIZE = 64  # struct sigevent: sigev_value, sigev_signo, sigev_notify, then the union
 SIGEVENT_HEAD = struct.Struct("<Qii")
 ITIMERSPEC_SIZE = 32
@@ -28,7 +28,7 @@ def timer_create(p, clockid, sevp, timerid):
     p.mem.check(timerid, 4, write=True)
     new_id = ctypes.c_int(0)
     sev = ctypes.create_string_buffer(event, SIGEVENT_SIZE)
-    host(SYS_TIMER_CREATE, clockid & 0xFFFF_FFFF, sev if sevp else None, ctypes.byref(new_id))
+    host(NR["timer_create"], clockid & 0xFFFF_FFFF, sev if sevp else None, ctypes.byref(new_id))
     value, signo, notify = SIGEVENT_HEAD.unpack_from(event)
     p.posix_timers[new_id.value] = (notify, signo, value if sevp else new_id.value)
     p.mem.write(timerid, struct.pack("<i", new_id.value))
@@ -40,7 +40,7 @@ def timer_settime(p, timer, flags, new, old):
     prev = ctypes.create_string_buffer(ITIMERSPEC_SIZE) if old else None
     if old:
         p.mem.check(old, ITIMERSPEC_SIZE, write=True)
-    host(SYS_TIMER_SETTIME, timer, flags & 0xFFFF_FFFF, value, prev)
+    host(NR["timer_settime"], timer, flags & 0xFFFF_FFFF, value, prev)
     if old:
         p.mem.write(old, prev.raw)
     return 0
@@ -48,17 +48,17 @@ def timer_settime(p, timer, flags, new, old):
 
 def timer_gettime(p, timer, cur):
     buf = ctypes.create_string_buffer(ITIMERSPEC_SIZE)
-    host(SYS_TIMER_GETTIME, timer, buf)
+    host(NR["timer_gettime"], timer, buf)
     p.mem.write(cur, buf.raw)
     return 0
 
 
 def timer_getoverrun(p, timer):
-    return host(SYS_TIMER_GETOVERRUN, timer)
+    return host(NR["timer_getoverrun"], timer)
 
 
 def timer_delete(p, timer):
-    host(SYS_TIMER_DELETE, timer)
+    host(NR["timer_delete"], timer)
     p.posix_timers.pop(timer, None)
     return 0
 
@@ -67,7 +67,7 @@ def forget_all(p) -> None:
     """execve: the old program's timers are deleted, as Linux does."""
     for timer in list(p.posix_timers):
         try:
-            host(SYS_TIMER_DELETE, timer)
+            host(NR["timer_delete"], timer)
         except OSError:
             pass
     p.posix_timers = {}

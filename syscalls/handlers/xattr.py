@@ -7,14 +7,13 @@ with the same syscall number, and values travel through host buffers.
 
 import errno
 
+from emulator.abi.syscall_numbers import NR
 from emulator.errors import GuestFault, SyscallError
 from emulator.machine.libc import host
 from syscalls.handlers import procfs
 from syscalls.handlers.fsbase import check_path, inbuf, out, put
 
 XATTR_NAME_MAX, XATTR_SIZE_MAX, XATTR_LIST_MAX = 255, 65536, 65536
-NR = dict(setxattr=188, lsetxattr=189, fsetxattr=190, getxattr=191, lgetxattr=192, fgetxattr=193,
-          listxattr=194, llistxattr=195, flistxattr=196, removexattr=197, lremovexattr=198, fremovexattr=199)
 
 
 def _path(p, path: bytes, follow: bool = True) -> bytes:
