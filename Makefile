@@ -10,7 +10,7 @@ VDSO_CFLAGS := -shared -nostdlib -fPIC -O2 -fno-asynchronous-unwind-tables -fno-
 	-Wl,-T,emulator/image/vdso/vdso.lds -Wl,--hash-style=both -Wl,-soname=linux-vdso.so.1 \
 	-Wl,-z,max-page-size=4096 -Wl,--build-id=none
 
-.PHONY: install deps samples demo test bench lint clean
+.PHONY: install deps samples demo test bench lint docs clean
 
 # System tools the samples and the differential tests need (installed only when missing).
 deps:
@@ -53,6 +53,10 @@ demo: install samples
 test: install samples
 	$(BIN)/ruff check emulator syscalls tests
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests
+
+# docs/syscalls.md is generated from the table's rows (tests/test_syscalls_list.py keeps it in sync).
+docs: install
+	$(ELFEMU) syscalls --markdown > docs/syscalls.md
 
 bench: install samples
 	$(BIN)/python -m tests.bench

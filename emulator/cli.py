@@ -1,4 +1,4 @@
-"""`elfemu run|trace|step|inspect`, also reachable as `python -m emulator`.
+"""`elfemu run|trace|step|inspect|syscalls`, also reachable as `python -m emulator`.
 
 elfemu exits the way the guest did: with its exit status, or by its fatal signal. Its own
 failures are one line on stderr: 127 when the program is not found, 126 when it cannot run.
@@ -12,7 +12,8 @@ from emulator.guest import fail, run_guest
 USAGE = """elfemu run [--trace [strace options]] [--gdb PORT] PROGRAM [ARGS...]
        elfemu trace [strace options] PROGRAM [ARGS...]
        elfemu step [--gdb PORT] PROGRAM [ARGS...]
-       elfemu inspect PROGRAM"""
+       elfemu inspect PROGRAM
+       elfemu syscalls [--markdown]"""
 
 
 def program_args(rest: list[str], command: str):
@@ -88,5 +89,9 @@ def main(argv: list[str] | None = None) -> int:
         from emulator.image.inspect import main as inspect_main
 
         return inspect_main(rest[0])
+    if cmd == "syscalls":
+        from syscalls.support import main as syscalls_main
+
+        return syscalls_main(rest)
     print(f"elfemu: unknown command {cmd!r}\n{USAGE}", file=sys.stderr)
     return 2

@@ -10,7 +10,7 @@ import errno
 import sys
 
 from emulator.errors import GuestFault, SyscallError
-from syscalls.table import TABLE, Spec
+from syscalls.table import TABLE, Spec, enosys
 
 
 class Call:
@@ -27,7 +27,7 @@ _plans: dict[int, tuple] = {}  # per syscall nr: (arity, the (index, type) pairs
 
 
 def unknown_spec(nr: int) -> Spec:
-    return Spec(nr, f"syscall_{nr:#x}")
+    return Spec(nr, f"syscall_{nr:#x}", support=enosys("not an x86-64 system call"))
 
 
 def invoke(proc, spec: Spec, args) -> int:

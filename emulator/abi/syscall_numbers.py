@@ -7,7 +7,7 @@ are unassigned on x86-64 (they were kept free to line the architectures up from 
 on), so the table jumps from rseq (334) to pidfd_send_signal (424).
 
 syscalls/table.py takes each row's number from NR by name, the handlers name the host call they
-make by NR["name"], and nothing else writes a syscall number.
+make by NR[name], and nothing else writes a syscall number.
 """
 
 SYSCALL_64_TBL = """
