@@ -16,6 +16,7 @@ import socket
 import sys
 import threading
 
+from emulator.abi.constants import SI_KERNEL, TRAP_HWBKPT, TRAP_TRACE
 from emulator.debug.debugger import ALL_SYSCALLS, Debugger, StopEvent
 from emulator.debug.gdbfiles import HostIO
 from emulator.errors import GuestFault, ProcessExit, ProcessKilled
@@ -32,7 +33,6 @@ REGS = ([(n, 8) for n in ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp"
 
 WATCH_KINDS = {"2": "write", "4": "access"}  # Z2/Z4
 WATCH_STOP = {"write": "watch", "read": "rwatch", "access": "awatch"}
-SI_KERNEL, TRAP_TRACE, TRAP_HWBKPT = 0x80, 2, 4  # si_code of a SIGTRAP: int3, single-step, watchpoint
 
 # Linux signal numbers -> gdb's own (GDB_SIGNAL_*) numbering used on the wire.
 GDB_SIGNAL = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 10, 8: 8, 9: 9, 10: 30, 11: 11, 12: 31, 13: 13, 14: 14,

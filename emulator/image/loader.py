@@ -14,6 +14,7 @@ from collections import namedtuple
 
 from elftools.elf.structs import ELFStructs
 
+from emulator.abi.constants import TASK_SIZE as STACK_TOP
 from emulator.errors import ExecError
 from emulator.machine.memory import MMAP_TOP, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE, page_down, page_up
 
@@ -21,7 +22,6 @@ PT_LOAD, PT_INTERP, PT_PHDR, PT_GNU_STACK = 1, 3, 6, 0x6474E551
 PF_X, PF_W, PF_R = 1, 2, 4
 PIE_BASE = 0x5555_5555_4000  # where Linux (without ASLR) puts ET_DYN executables
 INTERP_BASE = 0x7FFF_F7FC_3000  # where the dynamic loader goes, below the mmap area top
-STACK_TOP = 0x7FFF_FFFF_F000
 STACK_SIZE = 8 << 20  # RLIMIT_STACK's default: how far the stack may grow
 STACK_EXPAND = 128 << 10  # room Linux gives the initial stack below the argument strings
 STACK_MAX = 120 << 20  # the stack may not reach down into the mmap area (MMAP_TOP)

@@ -22,15 +22,14 @@ import os
 import struct
 from collections import namedtuple
 
+from emulator.abi.constants import MAP_FIXED, MAP_NORESERVE, MREMAP_MAYMOVE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE
+from emulator.abi.constants import PAGE_SIZE as PAGE
 from emulator.errors import GuestFault
 from emulator.machine.unicorn_ffi import UC, UcError
 
-PAGE = 0x1000
-PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
 # Where mmaps go when the guest gives no hint: top-down below the stack, as Linux does.
 MMAP_TOP = 0x7FFF_F7FF_F000
 MMAP_BOTTOM = 0x1_0000  # vm.mmap_min_addr
-TASK_SIZE = 0x7FFF_FFFF_F000
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.mmap.restype = ctypes.c_void_p
@@ -42,7 +41,6 @@ _libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
 _libc.msync.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
 _MAP_FAILED = ctypes.c_void_p(-1).value
 _HOST_PROT = _mmap.PROT_READ | _mmap.PROT_WRITE
-MAP_NORESERVE, MAP_FIXED_HOST, MREMAP_MAYMOVE = 0x4000, 0x10, 1
 
 
 def _check(ret, what: str):
@@ -58,7 +56,7 @@ def host_mmap(length: int, fd: int = -1, offset: int = 0, shared: bool = False, 
     if fd < 0:
         flags |= _mmap.MAP_ANONYMOUS
     if at is not None:
-        flags |= MAP_FIXED_HOST
+        flags |= MAP_FIXED  # host and guest share the ABI
     return _check(_libc.mmap(at, length, _HOST_PROT, flags, fd, offset), "mmap")
 
 

@@ -17,12 +17,12 @@ QEMU still shrinks the table itself when a later full flush finds it mostly idle
 
 import os
 
+from emulator.abi.constants import MADV_HUGEPAGE
 from emulator.machine.memory import PAGE, host_madvise, host_mmap, host_munmap
 
 FIRST_ENTRIES = 1 << 8  # CPU_TLB_DYN_DEFAULT_BITS
 MAX_ENTRIES = 1 << 15  # 128 MiB of pages; a full flush then clears 1 MiB of table
 HUGE = 2 << 20
-MADV_HUGEPAGE = 14
 
 # touch: mov al, [rdi]; add rdi, 0x1000; dec rcx; jnz touch; hlt   (stops at the hlt: `until`)
 TOUCH_PAGES = bytes.fromhex("8a07 4881c700100000 48ffc9 75f2 f4")

@@ -6,11 +6,9 @@ signal handler is not told the siginfo, so the signal layer asks siginfo() here 
 kernel would have said. The registry is Process.posix_timers.
 """
 
+from emulator.abi.constants import SI_TIMER, SIGEV_SIGNAL, SIGEV_THREAD_ID
 from emulator.abi.syscall_numbers import NR
 from emulator.machine.libc import host
-
-SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID = 0, 1, 4
-SI_TIMER = -2
 
 
 def siginfo(p, signo: int) -> dict | None:

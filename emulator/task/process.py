@@ -8,6 +8,15 @@ ProcessExit (exit), ImageReplaced (execve committed a new image) or ProcessKille
 import os
 import signal
 
+from emulator.abi.constants import (
+    BUS_ADRERR,
+    FPE_INTDIV,
+    ILL_ILLOPN,
+    PR_SET_NAME,
+    SEGV_ACCERR,
+    SEGV_MAPERR,
+    SI_KERNEL,
+)
 from emulator.abi.syscall_numbers import NR
 from emulator.errors import GuestFault, ImageReplaced
 from emulator.image import exec as exec_
@@ -19,9 +28,6 @@ from emulator.machine.unicorn_ffi import unicorn_const as UC
 from emulator.task import signals
 from emulator.task.fdtable import FdTable
 
-SEGV_MAPERR, SEGV_ACCERR, ILL_ILLOPN, FPE_INTDIV, SI_KERNEL, TRAP_BRKPT = 1, 2, 2, 1, 0x80, 1
-BUS_ADRERR = 2
-PR_SET_NAME = 15
 MEMORY_ERRORS = {UC.UC_ERR_READ_UNMAPPED, UC.UC_ERR_WRITE_UNMAPPED, UC.UC_ERR_FETCH_UNMAPPED, UC.UC_ERR_READ_PROT,
                  UC.UC_ERR_WRITE_PROT, UC.UC_ERR_FETCH_PROT}
 UNTIL_NEVER = 0xFFFF_FFFF_FFFF_FFFF

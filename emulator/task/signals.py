@@ -20,18 +20,31 @@ import signal
 import threading
 import time
 
+from emulator.abi.constants import (
+    CLD_DUMPED,
+    CLD_EXITED,
+    CLD_KILLED,
+    ERESTART_RESTARTBLOCK,
+    ERESTARTNOHAND,
+    ERESTARTNOINTR,
+    ERESTARTSYS,
+    NSIG,
+    SA_NODEFER,
+    SA_ONSTACK,
+    SA_RESETHAND,
+    SA_RESTART,
+    SI_KERNEL,
+    SI_USER,
+    SIG_DFL,
+    SIG_IGN,
+    SS_AUTODISARM,
+    SS_DISABLE,
+    SS_ONSTACK,
+)
 from emulator.errors import ProcessKilled, SyscallError
 from emulator.task import posix_timers, sigframe
 
-NSIG = 64
-SIG_DFL, SIG_IGN = 0, 1
-SA_SIGINFO, SA_ONSTACK, SA_RESTART = 0x4, 0x08000000, 0x10000000
-SA_NODEFER, SA_RESETHAND, SA_RESTORER = 0x40000000, 0x80000000, 0x04000000
-SS_ONSTACK, SS_DISABLE, SS_AUTODISARM = 1, 2, 1 << 31
-SI_USER, SI_KERNEL, SI_TKILL = 0, 0x80, -6
-CLD_EXITED, CLD_KILLED, CLD_DUMPED = 1, 2, 3
 # Linux's kernel-internal "restart me" errnos: the signal code turns them into EINTR or a restart.
-ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK = 512, 513, 514, 516
 RESTARTS = (ERESTARTSYS, ERESTARTNOINTR, ERESTARTNOHAND, ERESTART_RESTARTBLOCK)
 
 S = signal.Signals

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import struct
 
+from emulator.abi.constants import MMSGHDR_SIZE, O_CREAT, O_TMPFILE, OPEN_HOW_SIZE
 from syscalls.decode import eventargs, xlat
 from syscalls.decode.netargs import Msghdr
 from syscalls.decode.structs import IntOut, StructPtr
@@ -15,8 +16,6 @@ MQ_FLAGS = [(0o4000, "O_NONBLOCK")]
 RESOLVE_FLAGS = [(1, "RESOLVE_NO_XDEV"), (2, "RESOLVE_NO_MAGICLINKS"), (4, "RESOLVE_NO_SYMLINKS"),
                  (8, "RESOLVE_BENEATH"), (0x10, "RESOLVE_IN_ROOT"), (0x20, "RESOLVE_CACHED")]
 PIDFD_FLAGS = [(0o4000, "PIDFD_NONBLOCK")]
-OPEN_HOW_SIZE = 24
-MMSGHDR_SIZE = 64
 
 
 def mq_attr_text(data: bytes) -> str:
@@ -35,7 +34,7 @@ class MqAttr(StructPtr):
         self.creat_flags = creat_flags
 
     def format(self, t, raw):
-        if self.creat_flags is not None and not t.args[self.creat_flags] & xlat.O_CREAT:
+        if self.creat_flags is not None and not t.args[self.creat_flags] & O_CREAT:
             return ""
         return super().format(t, raw)
 
@@ -62,7 +61,7 @@ class OpenHow(Arg):
             return ptr(raw)
         flags, mode, resolve = struct.unpack("<QQQ", data)
         parts = [f"flags={OPENFLAGS.format(t, flags)}"]
-        if flags & (xlat.O_CREAT | xlat.O_TMPFILE) or mode:
+        if flags & (O_CREAT | O_TMPFILE) or mode:
             parts.append(f"mode=0{mode:o}" if mode else "mode=000")
         parts.append(f"resolve={flags_text(RESOLVE_FLAGS, resolve)}")
         return "{" + ", ".join(parts) + "}"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import struct
 
+from emulator.abi.constants import IPC_INFO, IPC_RMID, IPC_SET, IPC_STAT
 from syscalls.decode.types import Arg, Enum, NotedFlags, flags_text, ptr, quote
 
 IPC_64 = 0x100
-IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO = 0, 1, 2, 3
 SHM_STAT, SHM_INFO, SHM_STAT_ANY = 13, 14, 15
 SEM_STAT, SEM_INFO, SEM_STAT_ANY = 18, 19, 20
 MSG_STAT, MSG_INFO, MSG_STAT_ANY = 11, 12, 13

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import struct
 
+from emulator.abi.constants import CAP_V1, CAP_V2, CAP_V3
 from syscalls.decode import xlat
 from syscalls.decode.structs import StructPtr
 from syscalls.decode.types import Arg, Enum, NotedFlags, Ret, flags_text, ptr, s32
 
 POLICY_NAMES = dict(xlat.SCHED_POLICIES)
 MPOL_NAMES = dict(xlat.MPOL_MODES)
-CAP_V1, CAP_V2, CAP_V3 = 0x19980330, 0x20071026, 0x20080522
 SCHED_ATTR_VER0, SCHED_ATTR_VER1 = 48, 56
 MEMBARRIER_QUERY = 0
 

@@ -5,6 +5,23 @@ from __future__ import annotations
 
 import struct
 
+from emulator.abi.constants import (
+    FUTEX_CLOCK_REALTIME,
+    FUTEX_CMD_MASK,
+    FUTEX_CMP_REQUEUE,
+    FUTEX_CMP_REQUEUE_PI,
+    FUTEX_LOCK_PI,
+    FUTEX_PRIVATE_FLAG,
+    FUTEX_REQUEUE,
+    FUTEX_TRYLOCK_PI,
+    FUTEX_UNLOCK_PI,
+    FUTEX_WAIT,
+    FUTEX_WAIT_BITSET,
+    FUTEX_WAIT_REQUEUE_PI,
+    FUTEX_WAKE,
+    FUTEX_WAKE_BITSET,
+    FUTEX_WAKE_OP,
+)
 from syscalls.decode import xlat
 from syscalls.decode.structs import StructPtr, Timespec, poll_result
 from syscalls.decode.types import OPENFLAGS, Arg, Ptr, flags_names, flags_text, ptr, s32, signal_text
@@ -139,17 +156,19 @@ class IoctlArg(Arg):
         return ptr(raw) if raw else "0" if req in (0x540C, 0x540D, 0x5422, 0x5450, 0x5451) else ptr(raw)
 
 
-FUTEX_CMD_ARGS = {0: 2, 1: 1, 9: 4, 10: 4, 6: 1, 7: 0, 8: 0, 3: 3, 4: 4, 5: 5, 11: 4, 12: 5}
+FUTEX_CMD_ARGS = {FUTEX_WAIT: 2, FUTEX_WAKE: 1, FUTEX_WAIT_BITSET: 4, FUTEX_WAKE_BITSET: 4, FUTEX_LOCK_PI: 1,
+                  FUTEX_UNLOCK_PI: 0, FUTEX_TRYLOCK_PI: 0, FUTEX_REQUEUE: 3, FUTEX_CMP_REQUEUE: 4, FUTEX_WAKE_OP: 5,
+                  FUTEX_WAIT_REQUEUE_PI: 4, FUTEX_CMP_REQUEUE_PI: 5}
 
 
 class FutexOp(Arg):
     def format(self, t, raw):
         op = raw & 0xFFFF_FFFF
-        cmd = op & 0x7F
+        cmd = op & FUTEX_CMD_MASK
         name = dict(xlat.FUTEX_OPS).get(cmd, f"{cmd:#x}")
-        if op & 128:
+        if op & FUTEX_PRIVATE_FLAG:
             name += "_PRIVATE"
-        if op & 256:
+        if op & FUTEX_CLOCK_REALTIME:
             name += "|FUTEX_CLOCK_REALTIME"
         return name
 
@@ -158,22 +177,22 @@ class FutexRest(Arg):
     """futex's val, timeout, uaddr2, val3: as many as the command uses (index 2 prints them all)."""
 
     def format(self, t, raw):
-        cmd = t.args[1] & 0x7F
+        cmd = t.args[1] & FUTEX_CMD_MASK
         val, tmo, uaddr2, val3 = t.args[2:6]
-        if cmd in (0, 9, 11):
+        if cmd in (FUTEX_WAIT, FUTEX_WAIT_BITSET, FUTEX_WAIT_REQUEUE_PI):
             ts = Timespec().format(t, tmo)
-            if cmd == 0:
+            if cmd == FUTEX_WAIT:
                 return f"{s32(val)}, {ts}"
             bits = "FUTEX_BITSET_MATCH_ANY" if val3 & 0xFFFF_FFFF == 0xFFFF_FFFF else f"{val3:#x}"
-            return f"{s32(val)}, {ts}, {bits}" if cmd == 9 else f"{s32(val)}, {ts}, {ptr(uaddr2)}"
-        if cmd in (1, 6):
+            return f"{s32(val)}, {ts}, {bits}" if cmd == FUTEX_WAIT_BITSET else f"{s32(val)}, {ts}, {ptr(uaddr2)}"
+        if cmd in (FUTEX_WAKE, FUTEX_LOCK_PI):
             return str(s32(val))
-        if cmd in (7, 8):
+        if cmd in (FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI):
             return ""
-        if cmd == 10:
+        if cmd == FUTEX_WAKE_BITSET:
             bits = "FUTEX_BITSET_MATCH_ANY" if val3 & 0xFFFF_FFFF == 0xFFFF_FFFF else f"{val3:#x}"
             return f"{s32(val)}, NULL, {bits}"
-        if cmd == 3:
+        if cmd == FUTEX_REQUEUE:
             return f"{s32(val)}, {tmo}, {ptr(uaddr2)}"
         return f"{s32(val)}, {tmo}, {ptr(uaddr2)}, {s32(val3)}"
 

@@ -15,11 +15,11 @@ import os
 import re
 import stat
 
+from emulator.abi.constants import AT_FDCWD, O_CREAT, O_TMPFILE
 from emulator.errors import GuestFault, SyscallError
 from syscalls.decode import xlat
 
 MASK64 = 0xFFFF_FFFF_FFFF_FFFF
-AT_FDCWD = -100
 
 
 def s32(x: int) -> int:
@@ -470,7 +470,7 @@ class OpenMode(Octal):
 
     def format(self, t, raw):
         fl = t.args[self.flags_index]
-        if fl & xlat.O_CREAT or fl & xlat.O_TMPFILE == xlat.O_TMPFILE:
+        if fl & O_CREAT or fl & O_TMPFILE == O_TMPFILE:
             return super().format(t, raw)
         return ""
 

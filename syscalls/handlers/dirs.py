@@ -15,7 +15,6 @@ from syscalls.decode.types import AT_FDCWD
 from syscalls.handlers import procfs
 from syscalls.handlers.fsbase import PATH_MAX, check_path, dirfd, writable
 
-AT_REMOVEDIR = 0x200
 DIRENT_MAX = 1 << 20  # one getdents call fills at most this much (Linux caps it similarly)
 
 

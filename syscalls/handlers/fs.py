@@ -12,6 +12,24 @@ import errno
 import os
 import struct
 
+from emulator.abi.constants import (
+    F_GETLK,
+    F_GETOWN_EX,
+    F_OFD_GETLK,
+    F_OFD_SETLK,
+    F_OFD_SETLKW,
+    F_SETLK,
+    F_SETLKW,
+    F_SETOWN_EX,
+    O_CREAT,
+    O_NOFOLLOW,
+    O_PATH,
+    O_TRUNC,
+    O_WRONLY,
+    OPEN_HOW_SIZE,
+    UIO_MAXIOV,
+)
+from emulator.abi.constants import PAGE_SIZE as PAGE
 from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
 from emulator.machine.libc import host
@@ -19,9 +37,6 @@ from syscalls.decode.types import AT_FDCWD
 from syscalls.handlers import procfs
 from syscalls.handlers.fsbase import MAX_RW_COUNT, blocking, check_path, dirfd, inbuf, put, waiting, writable
 
-O_CREAT, O_TRUNC, O_WRONLY, O_NOFOLLOW, O_PATH = 0o100, 0o1000, 0o1, 0o400000, 0o10000000
-OPEN_HOW_SIZE, PAGE = 24, 4096
-UIO_MAXIOV = 1024
 IOVEC = struct.Struct("<QQ")
 
 # ----- read and write ---------------------------------------------------------------------------
@@ -229,8 +244,6 @@ def dup3(p, oldfd, newfd, flags):
     return host(NR["dup3"], p.fds.host(oldfd), _target(p, newfd), flags & 0xFFFF_FFFF)
 
 
-F_GETLK, F_SETLK, F_SETLKW, F_SETOWN_EX, F_GETOWN_EX = 5, 6, 7, 15, 16
-F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW = 36, 37, 38
 F_GET_RW_HINT, F_SET_RW_HINT, F_GET_FILE_RW_HINT, F_SET_FILE_RW_HINT = 1035, 1036, 1037, 1038
 # Commands whose argument is a plain integer (or unused): passed through as they are.
 FCNTL_INT = {0, 1, 2, 3, 4, 8, 9, 10, 11, 1024, 1025, 1026, 1030, 1031, 1032, 1033, 1034}

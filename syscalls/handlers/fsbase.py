@@ -12,14 +12,13 @@ import ctypes
 import errno
 import os
 
+from emulator.abi.constants import ERESTARTSYS, PROT_WRITE
 from emulator.errors import GuestFault, SyscallError
 from emulator.machine.libc import c_arg, host, syscall
 from syscalls.decode.types import AT_FDCWD
 
 MAX_RW_COUNT = 0x7FFF_F000  # Linux caps one read/write at this many bytes
 PATH_MAX = 4096
-PROT_WRITE = 0x2
-ERESTARTSYS = 512  # the signal code makes it EINTR, or a restart under SA_RESTART
 
 
 def waiting(p, nr: int, *args, restart: int = ERESTARTSYS) -> int:

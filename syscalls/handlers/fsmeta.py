@@ -9,6 +9,7 @@ procfs.host_path, so /proc/self/exe is the guest's program.
 import errno
 import os
 
+from emulator.abi.constants import AT_FDCWD, AT_SYMLINK_NOFOLLOW
 from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
 from emulator.machine.libc import host
@@ -16,8 +17,6 @@ from syscalls.handlers import procfs
 from syscalls.handlers.fsbase import check_path, dirfd, inbuf, opt_path, out, put
 
 STAT_SIZE, STATX_SIZE, STATFS_SIZE = 144, 256, 120
-AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH = 0x100, 0x1000
-AT_FDCWD = -100
 
 
 def at(p, fd, path: bytes | None, follow: bool = True):

@@ -11,13 +11,20 @@ import os
 import struct
 import time
 
+from emulator.abi.constants import (
+    FUTEX_CLOCK_REALTIME,
+    FUTEX_CMD_MASK,
+    FUTEX_CMP_REQUEUE,
+    FUTEX_REQUEUE,
+    FUTEX_WAIT,
+    FUTEX_WAIT_BITSET,
+    FUTEX_WAKE,
+    FUTEX_WAKE_BITSET,
+    FUTEX_WAKE_OP,
+)
 from emulator.errors import SyscallError
 from syscalls.handlers.clock import now_ns, read_timespec, sleep_until
 
-FUTEX_WAIT, FUTEX_WAKE, FUTEX_FD, FUTEX_REQUEUE, FUTEX_CMP_REQUEUE, FUTEX_WAKE_OP = 0, 1, 2, 3, 4, 5
-FUTEX_LOCK_PI, FUTEX_UNLOCK_PI, FUTEX_TRYLOCK_PI, FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET = 6, 7, 8, 9, 10
-FUTEX_CMD_MASK = 0x7F  # strips FUTEX_PRIVATE_FLAG (128) and FUTEX_CLOCK_REALTIME (256)
-FUTEX_CLOCK_REALTIME = 256
 FAR_FUTURE_NS = 1 << 62
 
 

@@ -11,6 +11,17 @@ EINTR, the msg calls with ERESTARTNOHAND).
 
 import errno
 
+from emulator.abi.constants import (
+    ERESTARTNOHAND,
+    IPC_SET,
+    IPC_STAT,
+    O_RDONLY,
+    O_RDWR,
+    SHM_EXEC,
+    SHM_RDONLY,
+    SHM_REMAP,
+    SHM_RND,
+)
 from emulator.abi.syscall_numbers import NR
 from emulator.errors import GuestFault, SyscallError
 from emulator.machine.libc import host
@@ -19,10 +30,7 @@ from syscalls.decode.ipcargs import IPC_64, SEMID_DS, buf_size
 from syscalls.decode.types import s64
 from syscalls.handlers.fsbase import inbuf, out, put, waiting
 
-IPC_SET, IPC_STAT, GETALL, SETALL = 1, 2, 13, 17
-SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC = 0o10000, 0o20000, 0o40000, 0o100000
-O_RDONLY, O_RDWR = 0, 2
-ERESTARTNOHAND = 514
+GETALL, SETALL = 13, 17
 MAX_SOPS = 1 << 16  # far above any semopm: longer arrays get the host's own E2BIG
 MAX_MSG = 1 << 26  # far above any msgmax
 

@@ -18,37 +18,32 @@ import signal
 import struct
 import sys
 
+from emulator.abi.constants import (
+    AT_EMPTY_PATH,
+    AT_SYMLINK_NOFOLLOW,
+    CLONE_CHILD_CLEARTID,
+    CLONE_CHILD_SETTID,
+    CLONE_DETACHED,
+    CLONE_IO,
+    CLONE_PARENT_SETTID,
+    CLONE_PTRACE,
+    CLONE_SETTLS,
+    CLONE_UNTRACED,
+    CLONE_VFORK,
+    CLONE_VM,
+    CSIGNAL,
+    SIGINFO_SIZE,
+)
 from emulator.errors import ExecError, ImageReplaced, ProcessKilled, SyscallError
 from emulator.image import exec as exec_
 from emulator.task import vforkmem
 from syscalls.decode.types import AT_FDCWD
 from syscalls.handlers import procfs, timers
 
-CSIGNAL = 0x000000FF
-CLONE_VM = 0x00000100
-CLONE_FS = 0x00000200
-CLONE_FILES = 0x00000400
-CLONE_SIGHAND = 0x00000800
-CLONE_PIDFD = 0x00001000
-CLONE_PTRACE = 0x00002000
-CLONE_VFORK = 0x00004000
-CLONE_PARENT = 0x00008000
-CLONE_THREAD = 0x00010000
-CLONE_NEWNS = 0x00020000
-CLONE_SYSVSEM = 0x00040000
-CLONE_SETTLS = 0x00080000
-CLONE_PARENT_SETTID = 0x00100000
-CLONE_CHILD_CLEARTID = 0x00200000
-CLONE_DETACHED = 0x00400000
-CLONE_UNTRACED = 0x00800000
-CLONE_CHILD_SETTID = 0x01000000
-CLONE_IO = 0x80000000
 # Flags a host fork can honour (the rest need namespaces, shared tables or threads).
 FORK_OK = (CSIGNAL | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID
            | CLONE_CHILD_SETTID | CLONE_DETACHED | CLONE_UNTRACED | CLONE_IO | CLONE_PTRACE)
 
-AT_SYMLINK_NOFOLLOW = 0x100
-AT_EMPTY_PATH = 0x1000
 
 # ----- fork -------------------------------------------------------------------------------
 
@@ -234,7 +229,6 @@ def wait4(p, pid, wstatus, options, rusage):
     return got
 
 
-SIGINFO_SIZE = 128
 
 
 def waitid(p, idtype, ident, infop, options, rusage):

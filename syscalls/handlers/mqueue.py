@@ -3,14 +3,14 @@ are host fds), with the guest's buffers copied through host ones. Sends and rece
 so a guest signal interrupts them; mq_notify's signal goes to the host process, which is the
 guest's."""
 
+from emulator.abi.constants import O_CREAT, SIGEVENT_SIZE
 from emulator.abi.syscall_numbers import NR
 from emulator.machine.libc import host
 from syscalls.decode.types import s64
 from syscalls.handlers.fsbase import inbuf, opt_path, out, put, waiting
 
-MQ_ATTR_SIZE, SIGEVENT_SIZE, TIMESPEC_SIZE = 64, 64, 16
+MQ_ATTR_SIZE, TIMESPEC_SIZE = 64, 16
 MAX_MSG = 1 << 24  # above any msgsize_max: larger sizes are the host's EMSGSIZE/EINVAL on a short buffer
-O_CREAT = 0o100
 
 
 def mq_open(p, name, oflag, mode, attr):

@@ -12,11 +12,11 @@ import stat
 import struct
 import time
 
+from emulator.abi.constants import MMSGHDR_SIZE, UIO_MAXIOV
 from emulator.errors import GuestFault, SyscallError
 from syscalls.handlers.sockets import MAX_ADDR, MAX_IO, raw
 
 MSGHDR = struct.Struct("<QI4xQQQQi4x")  # name, namelen, iov, iovlen, control, controllen, flags
-UIO_MAXIOV = 1024
 MAX_CONTROL = 1 << 16
 
 
@@ -92,7 +92,6 @@ def recvmsg(p, fd, msg, flags):
 
 
 # ----- sendmmsg, recvmmsg: one sendmsg/recvmsg per struct mmsghdr (a msghdr and its msg_len) ----------
-MMSGHDR_SIZE = 64
 MSG_DONTWAIT, MSG_WAITFORONE, MSG_CMSG_COMPAT = 0x40, 0x10000, 0x80000000
 
 

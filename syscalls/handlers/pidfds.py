@@ -7,14 +7,12 @@ arrives before the call returns, as the kernel's would.
 import errno
 import os
 
+from emulator.abi.constants import SI_USER, SIGINFO_SIZE
 from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
 from emulator.machine.libc import host
 from syscalls.handlers import signal
 from syscalls.handlers.fsbase import inbuf
-
-SIGINFO_SIZE = 128
-SI_USER = 0
 
 
 def pidfd_open(p, pid, flags):

@@ -13,6 +13,7 @@ import errno
 import os
 import struct
 
+from emulator.abi.constants import ERESTARTNOHAND
 from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
 from syscalls.decode.types import AT_FDCWD
@@ -71,7 +72,6 @@ def socketpair(p, domain, type_, protocol, sv_ptr):
 
 # ----- poll, ppoll, select, pselect6: the host's own ppoll/pselect6 on copies of the guest's structs --
 
-ERESTARTNOHAND = 514  # the signal code turns this into EINTR (handler ran) or a restart
 
 
 def _wait_call(p, nr: int, *args, mask: int | None = None) -> int:

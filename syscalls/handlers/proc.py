@@ -3,14 +3,34 @@
 import errno
 import os
 
+from emulator.abi.constants import (
+    ARCH_GET_CPUID,
+    ARCH_GET_FS,
+    ARCH_GET_GS,
+    ARCH_SET_FS,
+    ARCH_SET_GS,
+    PR_CAPBSET_READ,
+    PR_GET_CHILD_SUBREAPER,
+    PR_GET_DUMPABLE,
+    PR_GET_NAME,
+    PR_GET_NO_NEW_PRIVS,
+    PR_GET_PDEATHSIG,
+    PR_GET_THP_DISABLE,
+    PR_GET_TIMERSLACK,
+    PR_SET_CHILD_SUBREAPER,
+    PR_SET_DUMPABLE,
+    PR_SET_NAME,
+    PR_SET_NO_NEW_PRIVS,
+    PR_SET_PDEATHSIG,
+    PR_SET_THP_DISABLE,
+    PR_SET_TIMERSLACK,
+    PR_SET_VMA,
+)
 from emulator.abi.syscall_numbers import NR
 from emulator.errors import ProcessExit, SyscallError
 from emulator.machine.libc import host
 from syscalls.handlers import procfs
 from syscalls.handlers.fsbase import out, put
-
-ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS = 0x1001, 0x1002, 0x1003, 0x1004
-ARCH_GET_CPUID, ARCH_SET_CPUID = 0x1011, 0x1012
 
 
 def exit_group(p, status):
@@ -88,17 +108,12 @@ def set_robust_list(p, head, length):
     return 0
 
 
-PR_SET_PDEATHSIG, PR_GET_PDEATHSIG, PR_GET_DUMPABLE, PR_SET_DUMPABLE = 1, 2, 3, 4
-PR_SET_NAME, PR_GET_NAME, PR_CAPBSET_READ, PR_GET_TIMERSLACK, PR_SET_TIMERSLACK = 15, 16, 23, 30, 29
-PR_SET_CHILD_SUBREAPER, PR_GET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS = 36, 37, 38, 39
-PR_SET_VMA = 0x53564D41
 # Options whose effect belongs to the host process itself (one guest process is one host process).
 HOST_PRCTL = {PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_CAPBSET_READ}
 HOST_PRCTL_OUT = {PR_GET_PDEATHSIG: 4, PR_GET_CHILD_SUBREAPER: 4}  # option -> bytes the kernel writes
 # The capability options (libcap, setpriv, capsh): the host's, with all their integer arguments.
 PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_GET_SECUREBITS, PR_SET_SECUREBITS, PR_CAP_AMBIENT = (
     7, 8, 24, 27, 28, 47)
-PR_SET_THP_DISABLE, PR_GET_THP_DISABLE = 41, 42
 HOST_PRCTL_INTS = {PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_GET_SECUREBITS, PR_SET_SECUREBITS,
                    PR_CAP_AMBIENT, PR_SET_THP_DISABLE, PR_GET_THP_DISABLE}
 

@@ -15,12 +15,11 @@ import fcntl
 import os
 import re
 
+from emulator.abi.constants import AT_FDCWD, O_ACCMODE, O_CLOEXEC, O_CREAT, O_TRUNC
 from emulator.abi.syscall_numbers import NR
 from emulator.image import loader
 from emulator.machine.libc import host
 
-O_ACCMODE, O_CLOEXEC, O_NOFOLLOW, O_CREAT, O_TRUNC = 0o3, 0o2000000, 0o400000, 0o100, 0o1000
-AT_FDCWD = -100
 SCRATCH_FD = 600  # a memfd briefly lives here while its read-only twin is opened
 # Patterns stay text: re compiles (and caches) them on first use, not on every start-up.
 _SELF = rb"^/+proc/+(self|thread-self|\d+)(?:/+task/+(\d+))?((?:/+[^/]+)*)/*$"

@@ -9,13 +9,12 @@ and the raw getpriority's 20-nice are Linux's own).
 import errno
 import struct
 
+from emulator.abi.constants import CAP_V1, CAP_V2, CAP_V3
+from emulator.abi.constants import PAGE_SIZE as PAGE
 from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
 from emulator.machine.libc import host
 from syscalls.handlers.fsbase import inbuf, out, put
-
-PAGE = 4096
-CAP_V1, CAP_V2, CAP_V3 = 0x19980330, 0x20071026, 0x20080522
 
 
 def getpriority(p, which, who):

@@ -11,12 +11,11 @@ import signal as host
 import struct
 import sys
 
+from emulator.abi.constants import SI_TKILL, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SIGSET_SIZE
 from emulator.errors import SyscallError
 from emulator.task import signals as S
 from emulator.task.sigframe import pack_siginfo
 
-SIG_BLOCK, SIG_UNBLOCK, SIG_SETMASK = 0, 1, 2
-SIGSET_SIZE = 8
 ITIMERS = {0: host.ITIMER_REAL, 1: host.ITIMER_VIRTUAL, 2: host.ITIMER_PROF}
 
 
@@ -173,7 +172,7 @@ def tkill(p, tid, sig):
     if tid <= 0:
         raise SyscallError(errno.EINVAL)
     if tid == os.getpid():
-        _self_signal(p, sig, S.SI_TKILL)
+        _self_signal(p, sig, SI_TKILL)
         return 0
     os.kill(tid, sig)
     return 0

@@ -15,14 +15,12 @@ import os
 import stat
 import struct
 
+from emulator.abi.constants import ERESTARTSYS, SIGINFO_SIZE, SIGSET_SIZE
 from emulator.errors import SyscallError
 
 SFD_CLOEXEC, SFD_NONBLOCK = os.O_CLOEXEC, os.O_NONBLOCK
-SIGSET_SIZE = 8
 SIGINFO = struct.Struct("<IiiIIiIIIIiiQQQQHHiQI")  # struct signalfd_siginfo, zero-padded to 128 bytes
-SIGINFO_SIZE = 128
 UNBLOCKABLE = (1 << 8) | (1 << 18)  # SIGKILL, SIGSTOP: Linux drops them from the mask
-ERESTARTSYS = 512
 
 
 class SignalFd:

@@ -12,12 +12,11 @@ import errno
 import fcntl
 import struct
 
+from emulator.abi.constants import O_ACCMODE, O_WRONLY, UIO_MAXIOV
 from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
 from syscalls.handlers.fsbase import inbuf, put, waiting
 
-UIO_MAXIOV = 1024
-O_ACCMODE, O_WRONLY = 3, 1
 SPLICE_F_ALL = 0xF
 
 

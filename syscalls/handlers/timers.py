@@ -11,13 +11,12 @@ inherited by fork: the host child has none, and neither does the registry it inh
 import ctypes
 import struct
 
+from emulator.abi.constants import ITIMERSPEC_SIZE, SIGEVENT_SIZE
 from emulator.abi.syscall_numbers import NR
 from emulator.machine.libc import host
 from emulator.task.posix_timers import SIGEV_SIGNAL
 
-SIGEVENT_SIZE = 64  # struct sigevent: sigev_value, sigev_signo, sigev_notify, then the union
 SIGEVENT_HEAD = struct.Struct("<Qii")
-ITIMERSPEC_SIZE = 32
 
 
 def timer_create(p, clockid, sevp, timerid):
