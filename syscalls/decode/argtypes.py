@@ -4,7 +4,7 @@ All of them follow the decode rule of types.py: only Int/Long/Fd/DirFd/Path deco
 something other than the raw register value.
 """
 
-from syscalls.decode import eventargs, netargs, special, structs, xlat
+from syscalls.decode import eventargs, netargs, prctlargs, special, structs, xlat
 from syscalls.decode.types import (  # noqa: F401 - re-exported for table rows
     DIRFD,
     FD,
@@ -172,7 +172,7 @@ SOCKFLAGS = Flags(xlat.SOCK_FLAGS)
 IPCFLAGS = Flags(xlat.IPC_FLAGS)
 IPC_CMD = Enum(xlat.IPC_CMDS)
 
-# sockets and prctl (netargs.py)
+# sockets (netargs.py) and prctl (prctlargs.py)
 SOCKPROTO = netargs.SockProto()
 SOCKADDR2 = netargs.SockAddr(2)  # connect, bind: (fd, addr, len)
 SOCKADDR5 = netargs.SockAddr(5)  # sendto's dest_addr, addrlen at 5
@@ -182,8 +182,8 @@ SOCKLEN_OUT = netargs.IntRef(out=True)
 SOCKOPT = netargs.SockOptName()
 SOCKOPTVAL_IN = netargs.SockOptVal()
 SOCKOPTVAL_OUT = netargs.SockOptVal(out=True)
-PRCTL_ARGS = netargs.PrctlArgs()
-RET_PRCTL = netargs.PrctlRet()
+PRCTL_ARGS = prctlargs.PrctlArgs()
+RET_PRCTL = prctlargs.PrctlRet()
 UTIMES = structs.UtimeSpecs()
 STATFS = structs.Statfs()
 TMS = structs.Tms()

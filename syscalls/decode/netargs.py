@@ -1,4 +1,4 @@
-"""Socket and prctl arguments as strace prints them: sockaddrs, socklen pointers, SO_* options."""
+"""Socket arguments as strace prints them: sockaddrs, socklen pointers, SO_* options, msghdrs."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import struct
 
 from syscalls.decode import xlat
 from syscalls.decode.structs import StructPtr, iovec_text
-from syscalls.decode.types import Arg, Flags, Ptr, flags_text, iov_dump, ptr, quote, s32
+from syscalls.decode.types import Arg, Flags, Ptr, iov_dump, ptr, quote, s32
 
 IPPROTOS = {0: "IPPROTO_IP", 1: "IPPROTO_ICMP", 6: "IPPROTO_TCP", 17: "IPPROTO_UDP", 58: "IPPROTO_ICMPV6",
             255: "IPPROTO_RAW", 132: "IPPROTO_SCTP", 136: "IPPROTO_UDPLITE"}
@@ -128,80 +128,6 @@ class SockOptVal(Ptr):
             return ptr(raw) if data is None else f"[{s32(int.from_bytes(data, 'little'))}]"
         data = t.read(raw, min(n, t.strsize))
         return ptr(raw) if data is None else quote(data, t.strsize, n > t.strsize)
-
-
-PR_SIGNAL_ARG = {1}  # PR_SET_PDEATHSIG
-PR_NOARGS = {3, 7, 21, 27, 30}  # the getters strace shows with nothing after the option
-PR_UINT = {8, 29, 38, 41}  # SET_KEEPCAPS, SET_TIMERSLACK, SET_NO_NEW_PRIVS, SET_THP_DISABLE: arg2 in decimal
-PR_CAPS = {23, 24}  # PR_CAPBSET_READ, PR_CAPBSET_DROP
-PR_STRING = {15, 16}  # PR_SET_NAME, PR_GET_NAME
-PR_DUMPABLE = {0: "SUID_DUMP_DISABLE", 1: "SUID_DUMP_USER", 2: "SUID_DUMP_ROOT"}
-
-
-class PrctlArgs(Arg):
-    """prctl's option carries the call as strace prints it (the other four args print nothing)."""
-
-    out = True  # PR_GET_NAME's name is known only on return
-
-    def format(self, t, raw):
-        opt = raw & 0xFFFF_FFFF
-        name = dict(xlat.PRCTL_OPTIONS).get(opt)
-        a2 = t.args[1]
-        if name is None:
-            return f"{opt:#x} /* PR_??? */, " + ", ".join(f"{a:#x}" if a else "0" for a in t.args[1:5])
-        if opt in PR_NOARGS:
-            return name
-        if opt in PR_SIGNAL_ARG:
-            return f"{name}, {xlat.signame(s32(a2)) if a2 else '0'}"
-        if opt == 2:  # PR_GET_PDEATHSIG: an int out
-            data = None if t.failed else t.read(a2, 4)
-            val = f"[{xlat.signame(s32(int.from_bytes(data, 'little')))}]" if data else ptr(a2)
-            return f"{name}, {val}"
-        if opt in PR_STRING:
-            if opt == 16 and t.failed:
-                return f"{name}, {ptr(a2)}"
-            try:
-                data = t.proc.mem.read_cstr(a2, 16)
-            except Exception:  # noqa: BLE001 - a bad pointer prints as the pointer
-                return f"{name}, {ptr(a2)}"
-            cut = len(data) >= 16  # no NUL in TASK_COMM_LEN bytes: strace shows 15 of them and "..."
-            return f"{name}, {quote(data[:15] if cut else data, t.strsize, cut)}"
-        if opt == 4:
-            return f"{name}, {PR_DUMPABLE.get(a2, str(a2))}"
-        if opt == 37:  # PR_GET_CHILD_SUBREAPER: an int out
-            data = None if t.failed else t.read(a2, 4)
-            return f"{name}, [{s32(int.from_bytes(data, 'little'))}]" if data else f"{name}, {ptr(a2)}"
-        if opt in PR_CAPS:
-            return f"{name}, {cap_text(a2)}"
-        if opt == 47:  # PR_CAP_AMBIENT, OP[, CAP], then the rest in hex
-            op = dict(xlat.PR_CAP_AMBIENT_OPS).get(a2, f"{a2:#x} /* PR_CAP_AMBIENT_??? */")
-            if a2 in (1, 2, 3):
-                return f"{name}, {op}, {cap_text(t.args[2])}, {_hex_args(t.args[3:5])}"
-            return f"{name}, {op}, {_hex_args(t.args[2:5])}"
-        if opt == 28:
-            return f"{name}, {flags_text(xlat.SECBITS, a2)}"
-        if opt in PR_UINT:
-            return f"{name}, {a2 & 0xFFFF_FFFF_FFFF_FFFF}" + (f", {_hex_args(t.args[2:5])}" if opt in (38, 41) else "")
-        return f"{name}, {_hex_args(t.args[1:5])}"
-
-
-def cap_text(cap: int) -> str:
-    return xlat.CAPS[cap] if cap < len(xlat.CAPS) else f"{cap:#x} /* CAP_??? */"
-
-
-def _hex_args(args) -> str:
-    """strace's print_prctl_args: the remaining arguments, in hex (0 as 0)."""
-    return ", ".join(f"{a:#x}" if a else "0" for a in args)
-
-
-class PrctlRet:
-    def format(self, t, value):
-        opt = t.args[0] & 0xFFFF_FFFF
-        if opt == 3 and value >= 0:
-            return f"{value} ({PR_DUMPABLE.get(value, '?')})"
-        if opt == 27 and value > 0:  # PR_GET_SECUREBITS
-            return f"{value:#x} ({flags_text(xlat.SECBITS, value)})"
-        return str(value)
 
 
 SOL_SOCKET, SCM_RIGHTS, SCM_CREDENTIALS = 1, 1, 2

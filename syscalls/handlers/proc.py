@@ -9,22 +9,29 @@ from emulator.abi.constants import (
     ARCH_GET_GS,
     ARCH_SET_FS,
     ARCH_SET_GS,
+    PR_CAP_AMBIENT,
+    PR_CAPBSET_DROP,
     PR_CAPBSET_READ,
     PR_GET_CHILD_SUBREAPER,
     PR_GET_DUMPABLE,
+    PR_GET_KEEPCAPS,
     PR_GET_NAME,
     PR_GET_NO_NEW_PRIVS,
     PR_GET_PDEATHSIG,
+    PR_GET_SECUREBITS,
     PR_GET_THP_DISABLE,
     PR_GET_TIMERSLACK,
     PR_SET_CHILD_SUBREAPER,
     PR_SET_DUMPABLE,
+    PR_SET_KEEPCAPS,
     PR_SET_NAME,
     PR_SET_NO_NEW_PRIVS,
     PR_SET_PDEATHSIG,
+    PR_SET_SECUREBITS,
     PR_SET_THP_DISABLE,
     PR_SET_TIMERSLACK,
     PR_SET_VMA,
+    TASK_COMM_LEN,
 )
 from emulator.abi.syscall_numbers import NR
 from emulator.errors import ProcessExit, SyscallError
@@ -112,8 +119,6 @@ def set_robust_list(p, head, length):
 HOST_PRCTL = {PR_SET_PDEATHSIG, PR_SET_CHILD_SUBREAPER, PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS, PR_CAPBSET_READ}
 HOST_PRCTL_OUT = {PR_GET_PDEATHSIG: 4, PR_GET_CHILD_SUBREAPER: 4}  # option -> bytes the kernel writes
 # The capability options (libcap, setpriv, capsh): the host's, with all their integer arguments.
-PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_GET_SECUREBITS, PR_SET_SECUREBITS, PR_CAP_AMBIENT = (
-    7, 8, 24, 27, 28, 47)
 HOST_PRCTL_INTS = {PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_GET_SECUREBITS, PR_SET_SECUREBITS,
                    PR_CAP_AMBIENT, PR_SET_THP_DISABLE, PR_GET_THP_DISABLE}
 
@@ -121,10 +126,10 @@ HOST_PRCTL_INTS = {PR_GET_KEEPCAPS, PR_SET_KEEPCAPS, PR_CAPBSET_DROP, PR_GET_SEC
 def prctl(p, option, arg2, arg3, arg4, arg5):
     """The task name lives in the emulator (/proc/self/comm reads it); the rest is the host's."""
     if option == PR_SET_NAME:
-        p.name_task(p.mem.read_cstr(arg2, 16)[:15])
+        p.name_task(p.mem.read_cstr(arg2, TASK_COMM_LEN)[: TASK_COMM_LEN - 1])
         return 0
     if option == PR_GET_NAME:
-        p.mem.write(arg2, procfs.comm(p)[:15].ljust(16, b"\0"))
+        p.mem.write(arg2, procfs.comm(p)[: TASK_COMM_LEN - 1].ljust(TASK_COMM_LEN, b"\0"))
         return 0
     if option in HOST_PRCTL:
         return host(NR["prctl"], option, arg2, 0, 0, 0)
