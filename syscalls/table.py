@@ -20,22 +20,10 @@ from syscalls.decode import descargs as D
 from syscalls.decode import ipcargs as I
 from syscalls.decode import schedargs as S
 from syscalls.decode import xlat
+from syscalls.decode.arrays import Iovec
+from syscalls.decode.buffers import PATH
 from syscalls.decode.special import FcntlArg, FcntlRet
-from syscalls.decode.structs import Iovec
-from syscalls.decode.types import (
-    DIRFD,
-    FD,
-    HEX,
-    INT,
-    LONG,
-    PATH,
-    PTR,
-    RET_HEX,
-    RET_INT,
-    RET_NONE,
-    SIZE,
-    Enum,
-)
+from syscalls.decode.types import DIRFD, FD, HEX, INT, LONG, PTR, RET_HEX, RET_INT, RET_NONE, SIZE, Enum
 from syscalls.handlers import (
     clock,
     dirs,

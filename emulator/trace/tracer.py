@@ -25,8 +25,9 @@ from emulator.errors import GuestFault, ImageReplaced
 from emulator.trace.options import Options, parse_options  # noqa: F401 - parse_options re-exported
 from emulator.trace.summary import Summary
 from syscalls.decode import xlat
-from syscalls.decode.structs import siginfo_text, sigset_text
-from syscalls.decode.types import CONST_STYLE, Fd, TraceContext, errno_text, fd_path, quote, s32, set_string_style
+from syscalls.decode.sigstructs import siginfo_text, sigset_text
+from syscalls.decode.text import CONST_STYLE, errno_text, fd_path, quote, s32, set_string_style
+from syscalls.decode.types import Fd, TraceContext
 
 FORK_NRS = {56, 57, 58, 435}
 NPROCS, UNFINISHED = 0, 1  # slots (int64) in the shared page

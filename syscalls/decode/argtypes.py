@@ -4,7 +4,15 @@ All of them follow the decode rule of types.py: only Int/Long/Fd/DirFd/Path deco
 something other than the raw register value.
 """
 
-from syscalls.decode import eventargs, netargs, prctlargs, special, structs, xlat
+from syscalls.decode import arrays, eventargs, netargs, prctlargs, sigstructs, special, structs, xlat
+from syscalls.decode.buffers import (  # noqa: F401 - re-exported for table rows
+    PATH,
+    STR,
+    InBuf,
+    OutBuf,
+    OutPath,
+    PathPtr,
+)
 from syscalls.decode.types import (  # noqa: F401 - re-exported for table rows
     DIRFD,
     FD,
@@ -15,7 +23,6 @@ from syscalls.decode.types import (  # noqa: F401 - re-exported for table rows
     MMAPFLAGS,
     OCTAL,
     OPENFLAGS,
-    PATH,
     PTR,
     RET_FD,
     RET_HEX,
@@ -24,17 +31,12 @@ from syscalls.decode.types import (  # noqa: F401 - re-exported for table rows
     RET_OCTAL,
     SIGNAL,
     SIZE,
-    STR,
     UINT,
     ULONG,
     UNUSED,
     Enum,
     Flags,
-    InBuf,
     OpenMode,
-    OutBuf,
-    OutPath,
-    PathPtr,
     Ret,
     Signed,
     Unused,
@@ -50,7 +52,7 @@ STATBUF = structs.StatBuf()
 STATXBUF = structs.StatxBuf()
 STATX_MASK = structs.StatxMask()
 STATX_FLAGS = structs.StatxFlags()
-DIRENTS = structs.Dirents()
+DIRENTS = arrays.Dirents()
 FCNTL_CMD = Enum(xlat.FCNTL_CMDS, default="hex")
 FCNTL_ARG = special.FcntlArg()
 RET_FCNTL = special.FcntlRet()
@@ -62,8 +64,8 @@ FALLOC = Flags(xlat.FALLOC_FLAGS)
 FADVICE = Enum(xlat.FADVISE)
 READBUF_RET = OutBuf()
 GETRANDOM_BUF = OutBuf(hexall=True)
-IOV_IN1 = structs.Iovec(2)
-IOV_OUT1 = structs.Iovec(2, out=True)
+IOV_IN1 = arrays.Iovec(2)
+IOV_OUT1 = arrays.Iovec(2, out=True)
 INTPAIR = structs.IntPair()
 INTOUT = structs.IntOut()
 O_CLOEXEC_FLAGS = Flags(xlat.O_FLAGS)
@@ -80,14 +82,14 @@ SIGEVENT = eventargs.Sigevent()
 EPOLL_OP = Enum(xlat.EPOLL_CTL_OPS, default="hex", suffix="EPOLL_CTL_???")
 EPOLL_EVENT = eventargs.EpollEvent()
 EPOLL_EVENTS = eventargs.EpollEvents()
-EPOLL_SIGSET = structs.Sigset(out=True, size_index=5)  # epoll_pwait's mask, printed on return
+EPOLL_SIGSET = sigstructs.Sigset(out=True, size_index=5)  # epoll_pwait's mask, printed on return
 EPOLL_TS = structs.Timespec(out=True)  # epoll_pwait2's timeout, printed on return
 IN_MASK = Flags(xlat.INOTIFY_MASK, suffix="IN_???")
 SFD = Flags(xlat.SFD_FLAGS, suffix="SFD_???")
-SIGSET_IN2 = structs.Sigset(out=False, size_index=2)  # signalfd's mask
+SIGSET_IN2 = sigstructs.Sigset(out=False, size_index=2)  # signalfd's mask
 SPLICE = Flags(xlat.SPLICE_FLAGS)
 CLOSE_RANGE = Flags(xlat.CLOSE_RANGE_FLAGS)
-POLLFDS = structs.PollFds(1)
+POLLFDS = arrays.PollFds(1)
 RET_POLL = special.PollRet()
 FDSET = special.FdSet()
 RET_SELECT = special.SelectRet()
@@ -106,9 +108,9 @@ CLONE = special.CloneArgs()
 CLONE_TAIL = special.CloneTail()
 CLONE3 = special.Clone3Args()
 CLONE_FLAGS_ONLY = Flags(xlat.CLONE_FLAGS)
-STRARRAY = structs.StrArray()
-ENVARRAY = structs.EnvArray()
-WSTATUS = structs.WaitStatus()
+STRARRAY = arrays.StrArray()
+ENVARRAY = arrays.EnvArray()
+WSTATUS = sigstructs.WaitStatus()
 WOPTS = Flags(xlat.WAIT_OPTIONS)
 IDTYPE = Enum(xlat.IDTYPES)
 ARCH = Enum(xlat.ARCH_PRCTL, default="hex")
@@ -120,7 +122,7 @@ RLIM_IN_OLD = structs.Rlimit(out=False, inf="RLIM_INFINITY")
 RUSAGE_WHO = Enum(xlat.RUSAGE_WHO)
 PRIO_WHICH = Enum(xlat.PRIO_WHICH)
 SCHED_POLICY = Enum(xlat.SCHED_POLICIES)
-CPUSET = structs.CpuSet()
+CPUSET = arrays.CpuSet()
 GRND = Flags(xlat.GRND_FLAGS)
 FUTEX_OP = special.FutexOp()
 FUTEX_REST = special.FutexRest()
@@ -141,15 +143,15 @@ ITV_IN = structs.Itimerval(out=False)
 ITV_OUT = structs.Itimerval(out=True)
 
 # signals
-SIGSET_IN = structs.Sigset(out=False, size_index=3)
-SIGSET_OUT = structs.Sigset(out=True, size_index=3)
-SIGSET_IN1 = structs.Sigset(out=False, size_index=1)
-SIGSET_OUT1 = structs.Sigset(out=True, size_index=1)
-SIGACT_IN = structs.Sigaction(out=False)
-SIGACT_OUT = structs.Sigaction(out=True)
+SIGSET_IN = sigstructs.Sigset(out=False, size_index=3)
+SIGSET_OUT = sigstructs.Sigset(out=True, size_index=3)
+SIGSET_IN1 = sigstructs.Sigset(out=False, size_index=1)
+SIGSET_OUT1 = sigstructs.Sigset(out=True, size_index=1)
+SIGACT_IN = sigstructs.Sigaction(out=False)
+SIGACT_OUT = sigstructs.Sigaction(out=True)
 HOW = Enum(xlat.SIGPROCMASK_HOW)
-STACK_IN = structs.Stack(out=False)
-STACK_OUT = structs.Stack(out=True)
+STACK_IN = sigstructs.Stack(out=False)
+STACK_OUT = sigstructs.Stack(out=True)
 
 # network
 FAMILY = Enum(xlat.ADDRESS_FAMILIES)

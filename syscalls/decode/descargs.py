@@ -10,7 +10,8 @@ from emulator.abi.constants import MMSGHDR_SIZE, O_CREAT, O_TMPFILE, OPEN_HOW_SI
 from syscalls.decode import eventargs, xlat
 from syscalls.decode.netargs import Msghdr
 from syscalls.decode.structs import IntOut, StructPtr
-from syscalls.decode.types import OPENFLAGS, Arg, NotedFlags, TraceContext, flags_text, ptr
+from syscalls.decode.text import flags_text, ptr
+from syscalls.decode.types import OPENFLAGS, Arg, NotedFlags, TraceContext
 
 MQ_FLAGS = [(0o4000, "O_NONBLOCK")]
 RESOLVE_FLAGS = [(1, "RESOLVE_NO_XDEV"), (2, "RESOLVE_NO_MAGICLINKS"), (4, "RESOLVE_NO_SYMLINKS"),

@@ -9,7 +9,8 @@ import struct
 
 from syscalls.decode import xlat
 from syscalls.decode.structs import StructPtr
-from syscalls.decode.types import Ptr, flags_text, ptr, s32
+from syscalls.decode.text import flags_text, ptr, s32
+from syscalls.decode.types import Ptr
 
 EVENT = struct.Struct("<IQ")  # packed on x86-64
 

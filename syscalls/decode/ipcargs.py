@@ -6,7 +6,8 @@ from __future__ import annotations
 import struct
 
 from emulator.abi.constants import IPC_INFO, IPC_RMID, IPC_SET, IPC_STAT
-from syscalls.decode.types import Arg, Enum, NotedFlags, flags_text, ptr, quote
+from syscalls.decode.text import flags_text, ptr, quote
+from syscalls.decode.types import Arg, Enum, NotedFlags
 
 IPC_64 = 0x100
 SHM_STAT, SHM_INFO, SHM_STAT_ANY = 13, 14, 15

@@ -5,8 +5,11 @@ from __future__ import annotations
 import struct
 
 from syscalls.decode import xlat
-from syscalls.decode.structs import StructPtr, iovec_text
-from syscalls.decode.types import Arg, Flags, Ptr, iov_dump, ptr, quote, s32
+from syscalls.decode.arrays import iovec_text
+from syscalls.decode.buffers import iov_dump
+from syscalls.decode.structs import StructPtr
+from syscalls.decode.text import ptr, quote, s32
+from syscalls.decode.types import Arg, Flags, Ptr
 
 IPPROTOS = {0: "IPPROTO_IP", 1: "IPPROTO_ICMP", 6: "IPPROTO_TCP", 17: "IPPROTO_UDP", 58: "IPPROTO_ICMPV6",
             255: "IPPROTO_RAW", 132: "IPPROTO_SCTP", 136: "IPPROTO_UDPLITE"}

@@ -30,7 +30,8 @@ from emulator.abi.constants import (
     TASK_COMM_LEN,
 )
 from syscalls.decode import xlat
-from syscalls.decode.types import Arg, flags_text, ptr, quote, s32
+from syscalls.decode.text import flags_text, ptr, quote, s32
+from syscalls.decode.types import Arg
 
 PR_GET_SECCOMP = 21
 PR_NOARGS = {PR_GET_DUMPABLE, PR_GET_KEEPCAPS, PR_GET_SECCOMP, PR_GET_SECUREBITS, PR_GET_TIMERSLACK}  # nothing after the option

@@ -12,7 +12,8 @@ import struct
 from emulator.abi.constants import CAP_V1, CAP_V2, CAP_V3
 from syscalls.decode import xlat
 from syscalls.decode.structs import StructPtr
-from syscalls.decode.types import Arg, Enum, NotedFlags, Ret, flags_text, ptr, s32
+from syscalls.decode.text import flags_text, ptr, s32
+from syscalls.decode.types import Arg, Enum, NotedFlags, Ret
 
 POLICY_NAMES = dict(xlat.SCHED_POLICIES)
 MPOL_NAMES = dict(xlat.MPOL_MODES)

@@ -23,8 +23,10 @@ from emulator.abi.constants import (
     FUTEX_WAKE_OP,
 )
 from syscalls.decode import xlat
-from syscalls.decode.structs import StructPtr, Timespec, poll_result
-from syscalls.decode.types import OPENFLAGS, Arg, Ptr, flags_names, flags_text, ptr, s32, signal_text
+from syscalls.decode.arrays import poll_result
+from syscalls.decode.structs import StructPtr, Timespec
+from syscalls.decode.text import flags_names, flags_text, ptr, s32, signal_text
+from syscalls.decode.types import OPENFLAGS, Arg, Ptr
 
 
 class CloneArgs(Arg):

@@ -1,6 +1,9 @@
 """Struct arguments, printed whole as strace prints them without -v ({st_mode=S_IFREG|0644, ...}).
 
-Every type here decodes to the raw address (handlers read and write guest memory themselves).
+This module holds StructPtr, the base of every struct printer, and the file, time and system
+structs (stat, statx, statfs, timespec, timeval, itimerval, rlimit, utsname, sysinfo, tms,
+rusage); the signal structs are in sigstructs.py, the arrays (iovecs, argv, pollfds, dirents)
+in arrays.py. Every type here decodes to the raw address (handlers read and write guest memory themselves).
 A NULL pointer prints as NULL; an output struct of a failed call, or unreadable memory,
 prints as the bare pointer, as strace does.
 """
@@ -9,23 +12,9 @@ from __future__ import annotations
 
 import struct
 
-from emulator.errors import GuestFault
 from syscalls.decode import xlat
-from syscalls.decode.types import (
-    Arg,
-    Ptr,
-    buf_text,
-    flags_text,
-    iov_dump,
-    mode_text,
-    named,
-    ptr,
-    quote,
-    s32,
-    signal_text,
-)
-
-SIGNAMES = xlat.SIGNAL_NAMES
+from syscalls.decode.text import flags_text, mode_text, named, ptr, quote, s32
+from syscalls.decode.types import Arg, Ptr
 
 
 class StructPtr(Ptr):
@@ -203,53 +192,6 @@ class Sysinfo(StructPtr):
                 f"freehigh={fh}, mem_unit={unit}}}")
 
 
-def sigset_text(mask: int, nbits: int = 64) -> str:
-    """[USR1 TERM], or ~[...] when more than half the signals are set, as strace prints it."""
-    sigs = [i + 1 for i in range(nbits) if mask >> i & 1]
-    if len(sigs) > nbits // 2:
-        inv = [i + 1 for i in range(nbits) if not mask >> i & 1]
-        return "~[" + " ".join(named(str(s), xlat.signame(s)[3:]) for s in inv) + "]"
-    return "[" + " ".join(named(str(s), xlat.signame(s)[3:]) for s in sigs) + "]"
-
-
-class Sigset(StructPtr):
-    """A sigset_t of `size` bytes given by argument `size_index` (8 for rt_sig*)."""
-
-    size = 8
-
-    def __init__(self, out=None, size_index: int | None = None):
-        super().__init__(out)
-        self.size_index = size_index
-
-    def format(self, t, raw):
-        if self.size_index is not None and t.args[self.size_index] != 8:
-            return ptr(raw)
-        return super().format(t, raw)
-
-    def show(self, t, data):
-        return sigset_text(int.from_bytes(data, "little"))
-
-
-class Sigaction(StructPtr):
-    size = 32
-
-    def show(self, t, data):
-        handler, flags, restorer, mask = struct.unpack("<QQQQ", data)
-        h = dict(xlat.SIG_HANDLERS).get(handler) or f"{handler:#x}"
-        text = f"{{sa_handler={h}, sa_mask={sigset_text(mask)}, sa_flags={flags_text(xlat.SA_FLAGS, flags & 0xFFFF_FFFF)}"
-        if flags & 0x04000000:
-            text += f", sa_restorer={ptr(restorer)}"
-        return text + "}"
-
-
-class Stack(StructPtr):
-    size = 24
-
-    def show(self, t, data):
-        sp, flags, size = struct.unpack("<Qi4xQ", data)
-        return f"{{ss_sp={ptr(sp)}, ss_flags={flags_text(xlat.SS_FLAGS, flags & 0xFFFF_FFFF)}, ss_size={size}}}"
-
-
 class IntOut(StructPtr):
     """An int the kernel stores ([1206]), or an unsigned one (mq_timedreceive's priority)."""
 
@@ -274,207 +216,6 @@ class IntPair(StructPtr):
     def show(self, t, data):
         a, b = struct.unpack("<ii", data)
         return f"[{a}, {b}]"
-
-
-class WaitStatus(StructPtr):
-    size = 4
-    out = True
-
-    def format(self, t, raw):
-        if raw and not t.failed and t.ret == 0:  # WNOHANG with nothing to report: untouched
-            return ptr(raw)
-        return super().format(t, raw)
-
-    def show(self, t, data):
-        return "[" + wait_status_text(int.from_bytes(data, "little")) + "]"
-
-
-def wait_status_text(s: int) -> str:
-    if s & 0x7F == 0:
-        return f"{{WIFEXITED(s) && WEXITSTATUS(s) == {s >> 8 & 0xFF}}}"
-    if s & 0xFF == 0x7F:
-        return f"{{WIFSTOPPED(s) && WSTOPSIG(s) == {xlat.signame(s >> 8 & 0xFF)}}}"
-    if s == 0xFFFF:
-        return "{WIFCONTINUED(s)}"
-    core = " && WCOREDUMP(s)" if s & 0x80 else ""
-    return f"{{WIFSIGNALED(s) && WTERMSIG(s) == {xlat.signame(s & 0x7F)}{core}}}"
-
-
-class Iovec(Ptr):
-    """An iovec array; `count` is the index of its length argument. Out arrays print `ret` bytes."""
-
-    def __init__(self, count: int, out: bool = False):
-        self.count = count
-        self.out = out
-        self.io = "read" if out else "write"
-
-    def format(self, t, raw):
-        if self.out and t.failed:
-            return ptr(raw)
-        return iovec_text(t, raw, t.args[self.count], t.ret if self.out else None)
-
-    def io_dump(self, t, raw):
-        return iov_dump(t, raw, t.args[self.count])
-
-
-def iovec_text(t, raw: int, n: int, left: int | None = None) -> str:
-    """[{iov_base="...", iov_len=N}, ...]; with `left`, only that many bytes have content (a read)."""
-    if raw == 0:
-        return "NULL"
-    if n > 1024:
-        return ptr(raw)
-    data = t.read(raw, 16 * n)
-    if data is None:
-        return ptr(raw)
-    items = []
-    for i in range(n):
-        if i >= t.strsize:
-            items.append("...")
-            break
-        base, ln = struct.unpack_from("<QQ", data, 16 * i)
-        shown = ln if left is None else max(0, min(ln, left))
-        if left is not None:
-            left -= shown
-        items.append(f"{{iov_base={buf_text(t, base, shown) if base else 'NULL'}, iov_len={ln}}}")
-    return "[" + ", ".join(items) + "]"
-
-
-class StrArray(Ptr):
-    """execve's argv: ["a", "b"], each string cut at -s."""
-
-    def format(self, t, raw):
-        if raw == 0:
-            return "NULL"
-        try:
-            ptrs = t.proc.mem.read_ptr_array(raw, 4096)
-        except GuestFault:  # a bad guest pointer prints as the pointer
-            return ptr(raw)
-        items = []
-        for i, p in enumerate(ptrs):
-            if i >= t.strsize:
-                items.append("...")
-                break
-            try:
-                items.append(quote(t.proc.mem.read_cstr(p, t.strsize + 1), t.strsize))
-            except GuestFault:
-                items.append(ptr(p))
-        return "[" + ", ".join(items) + "]"
-
-
-class EnvArray(Ptr):
-    """execve's envp, as strace prints it without -v: 0x7ffc... /* 35 vars */."""
-
-    def format(self, t, raw):
-        if raw == 0:
-            return "NULL"
-        try:
-            n = len(t.proc.mem.read_ptr_array(raw, 4096))
-        except GuestFault:
-            return ptr(raw)
-        return f"{raw:#x} /* {n} var{'s' if n != 1 else ''} */"
-
-
-class PollFds(Ptr):
-    """poll's array on entry: [{fd=0, events=POLLIN}]; the count is argument `count`."""
-
-    def __init__(self, count: int):
-        self.count = count
-
-    def format(self, t, raw):
-        n = t.args[self.count] & 0xFFFF_FFFF
-        data = t.read(raw, 8 * min(n, 1024)) if raw else None
-        if data is None:
-            return ptr(raw)
-        items = []
-        for i in range(min(n, 1024)):
-            if i >= t.strsize:
-                items.append("...")
-                break
-            fd, ev, _rev = struct.unpack_from("<ihh", data, 8 * i)
-            items.append(f"{{fd={fd}, events={flags_text(xlat.POLL_EVENTS, ev & 0xFFFF)}}}")
-        return "[" + ", ".join(items) + "]"
-
-
-def poll_result(t, raw, n) -> str:
-    """poll's return note: ([{fd=0, revents=POLLIN}]) or (Timeout)."""
-    if t.ret == 0:
-        return " (Timeout)"
-    data = t.read(raw, 8 * n)
-    if data is None:
-        return ""
-    items = []
-    for i in range(n):
-        fd, _ev, rev = struct.unpack_from("<ihh", data, 8 * i)
-        if rev:
-            items.append(f"{{fd={fd}, revents={flags_text(xlat.POLL_EVENTS, rev & 0xFFFF)}}}")
-    return " ([" + ", ".join(items) + "])"
-
-
-class CpuSet(StructPtr):
-    """sched_getaffinity's mask: [0 1], `ret` bytes long."""
-
-    out = True
-
-    def format(self, t, raw):
-        if t.failed or raw == 0:
-            return ptr(raw)
-        data = t.read(raw, t.ret)
-        if data is None:
-            return ptr(raw)
-        mask = int.from_bytes(data, "little")
-        return "[" + " ".join(str(i) for i in range(len(data) * 8) if mask >> i & 1) + "]"
-
-
-class Dirents(Ptr):
-    """getdents64's buffer without -v: 0x... /* N entries */."""
-
-    out = True
-
-    def format(self, t, raw):
-        if t.failed:
-            return ptr(raw)
-        data = t.read(raw, t.ret)
-        if data is None:
-            return ptr(raw)
-        n = off = 0
-        while off + 19 <= len(data):
-            reclen = struct.unpack_from("<H", data, off + 16)[0]
-            if reclen == 0:
-                break
-            n += 1
-            off += reclen
-        return f"{raw:#x} /* {n} entries */"
-
-
-def siginfo_text(info: dict) -> str:
-    """{si_signo=SIGSEGV, si_code=SEGV_MAPERR, si_addr=0x10}, for --- lines."""
-    signo = info.get("si_signo", 0)
-    code = s32(info.get("si_code", 0))
-    name = dict(xlat.SI_CODES).get(code)
-    if name is None or (code > 0 and code != 0x80):
-        name = dict(xlat.SI_CODES_BY_SIGNAL.get(signo, [])).get(code, name or str(code))
-    parts = [f"si_signo={signal_text(signo)}", f"si_code={named(f'{code & 0xFFFF_FFFF:#x}' if code else '0', name)}"]
-    if "si_errno" in info and info["si_errno"]:
-        parts.insert(1, f"si_errno={info['si_errno']}")
-    if signo in (11, 7, 4, 8, 5) and code > 0:  # faults carry an address, SI_KERNEL ones too (NULL)
-        parts.append(f"si_addr={ptr(info.get('si_addr', 0))}")
-    elif signo == 17 and code > 0:
-        st = info.get("si_status", 0)
-        status = xlat.signame(st) if code in (2, 3, 5, 6) else str(st)
-        parts += [f"si_pid={info.get('si_pid', 0)}", f"si_uid={info.get('si_uid', 0)}",
-                  f"si_status={status}", f"si_utime={info.get('si_utime', 0)}", f"si_stime={info.get('si_stime', 0)}"]
-    elif code == -2:  # SI_TIMER
-        value = info.get("si_value", 0)
-        parts += [f"si_timerid={info.get('si_timerid', 0)}", f"si_overrun={info.get('si_overrun', 0)}",
-                  f"si_int={s32(value)}", f"si_ptr={ptr(value)}"]
-    elif code <= 0:
-        parts += [f"si_pid={info.get('si_pid', 0)}", f"si_uid={info.get('si_uid', 0)}"]
-        if code == -1 or code == -2:
-            parts.append(f"si_int={info.get('si_int', 0)}")
-            parts.append(f"si_ptr={ptr(info.get('si_ptr', 0))}")
-    return "{" + ", ".join(parts) + "}"
-
-
 
 
 def _utc(sec: int, nsec: int) -> str:
@@ -507,6 +248,8 @@ FS_MAGIC = {0xEF53: "EXT2_SUPER_MAGIC", 0x01021994: "TMPFS_MAGIC", 0x9FA0: "PROC
             0x794C7630: "OVERLAYFS_SUPER_MAGIC", 0x62656572: "SYSFS_MAGIC", 0x9123683E: "BTRFS_SUPER_MAGIC",
             0x58465342: "XFS_SUPER_MAGIC", 0x1CD1: "DEVPTS_SUPER_MAGIC", 0x6969: "NFS_SUPER_MAGIC",
             0x65735546: "FUSE_SUPER_MAGIC", 0x27E0EB: "CGROUP_SUPER_MAGIC", 0x63677270: "CGROUP2_SUPER_MAGIC"}
+
+
 ST_FLAGS = [(1, "ST_RDONLY"), (2, "ST_NOSUID"), (4, "ST_NODEV"), (8, "ST_NOEXEC"), (16, "ST_SYNCHRONOUS"),
             (32, "ST_VALID"), (64, "ST_MANDLOCK"), (1024, "ST_NOATIME"), (2048, "ST_NODIRATIME"),
             (4096, "ST_RELATIME"), (8192, "ST_NOSYMFOLLOW")]

@@ -27,7 +27,7 @@ from emulator.errors import GuestFault, SyscallError
 from emulator.machine.libc import host
 from emulator.machine.memory import PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE
 from syscalls.decode.ipcargs import IPC_64, SEMID_DS, buf_size
-from syscalls.decode.types import s64
+from syscalls.decode.text import s64
 from syscalls.handlers.fsbase import inbuf, out, put, waiting
 
 GETALL, SETALL = 13, 17

@@ -6,7 +6,7 @@ guest's."""
 from emulator.abi.constants import O_CREAT, SIGEVENT_SIZE
 from emulator.abi.syscall_numbers import NR
 from emulator.machine.libc import host
-from syscalls.decode.types import s64
+from syscalls.decode.text import s64
 from syscalls.handlers.fsbase import inbuf, opt_path, out, put, waiting
 
 MQ_ATTR_SIZE, TIMESPEC_SIZE = 64, 16

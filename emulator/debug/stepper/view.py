@@ -318,7 +318,8 @@ def frame_line(no: int, pc: int, where) -> str:
 def syscall_text(proc, opts=None) -> str:
     """`write(1, "Hello world\\n", 12)`: the table's argument types format the call as the tracer's
     entry half does; arguments the kernel fills in (out) are not known yet and print as pointers."""
-    from syscalls.decode.types import TraceContext, ptr
+    from syscalls.decode.text import ptr
+    from syscalls.decode.types import TraceContext
     from syscalls.table import TABLE
 
     regs = proc.cpu.syscall_regs()
