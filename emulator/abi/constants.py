@@ -70,6 +70,7 @@ CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_
 CLOCK_MONOTONIC_RAW, CLOCK_REALTIME_COARSE, CLOCK_MONOTONIC_COARSE, CLOCK_BOOTTIME = 4, 5, 6, 7
 CLOCK_REALTIME_ALARM, CLOCK_BOOTTIME_ALARM, CLOCK_TAI = 8, 9, 11
 TIMER_ABSTIME = 1
+NSEC_PER_SEC = 1_000_000_000
 ITIMERSPEC_SIZE = 32
 
 # ----- futex (linux/futex.h) -------------------------------------------------------------------
@@ -91,9 +92,16 @@ PR_SET_NO_NEW_PRIVS, PR_GET_NO_NEW_PRIVS = 38, 39
 PR_SET_THP_DISABLE, PR_GET_THP_DISABLE = 41, 42
 PR_CAP_AMBIENT = 47
 PR_SET_VMA = 0x53564D41
+PR_GET_SECCOMP = 21
 TASK_COMM_LEN = 16  # the task name prctl and /proc/PID/comm carry, NUL included
 ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS = 0x1001, 0x1002, 0x1003, 0x1004
 ARCH_GET_CPUID, ARCH_SET_CPUID = 0x1011, 0x1012
+
+# ----- resources, randomness (asm-generic/resource.h, linux/resource.h, linux/random.h) -------------
+RLIMIT_DATA, RLIMIT_STACK, RLIMIT_RSS, RLIMIT_MEMLOCK, RLIMIT_AS = 2, 3, 5, 8, 9
+RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD = 0, -1, 1
+GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE = 1, 2, 4
+MPOL_F_ADDR = 2
 
 # ----- capabilities (linux/capability.h) ---------------------------------------------------------
 CAP_V1, CAP_V2, CAP_V3 = 0x19980330, 0x20071026, 0x20080522
@@ -102,7 +110,11 @@ CAP_V1, CAP_V2, CAP_V3 = 0x19980330, 0x20071026, 0x20080522
 IPC_RMID, IPC_SET, IPC_STAT, IPC_INFO = 0, 1, 2, 3
 SHM_RDONLY, SHM_RND, SHM_REMAP, SHM_EXEC = 0o10000, 0o20000, 0o40000, 0o100000
 
-# ----- descriptors and I/O -------------------------------------------------------------------------
+# ----- descriptors, polling and sockets (asm-generic/poll.h, linux/eventpoll.h, linux/socket.h) -----
+POLLNVAL = 0x20
+EPOLL_CTL_DEL = 2
+SOL_SOCKET = 1
+MSG_DONTWAIT, MSG_WAITFORONE, MSG_CMSG_COMPAT = 0x40, 0x10000, 0x80000000
 UIO_MAXIOV = 1024  # iovecs one readv/writev/sendmsg takes at most
 OPEN_HOW_SIZE = 24  # struct open_how, the first version
 MMSGHDR_SIZE = 64  # struct mmsghdr: a 56-byte msghdr, msg_len, padding

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 
+from emulator.abi.constants import SOL_SOCKET
 from syscalls.decode import xlat
 from syscalls.decode.arrays import iovec_text
 from syscalls.decode.buffers import iov_dump
@@ -133,7 +134,7 @@ class SockOptVal(Ptr):
         return ptr(raw) if data is None else quote(data, t.strsize, n > t.strsize)
 
 
-SOL_SOCKET, SCM_RIGHTS, SCM_CREDENTIALS = 1, 1, 2
+SCM_RIGHTS, SCM_CREDENTIALS = 1, 2
 
 
 def cmsgs_text(data: bytes) -> str:

@@ -17,6 +17,7 @@ from emulator.abi.constants import (
     PR_GET_KEEPCAPS,
     PR_GET_NAME,
     PR_GET_PDEATHSIG,
+    PR_GET_SECCOMP,
     PR_GET_SECUREBITS,
     PR_GET_TIMERSLACK,
     PR_SET_DUMPABLE,
@@ -33,7 +34,6 @@ from syscalls.decode import xlat
 from syscalls.decode.text import flags_text, ptr, quote, s32
 from syscalls.decode.types import Arg
 
-PR_GET_SECCOMP = 21
 PR_NOARGS = {PR_GET_DUMPABLE, PR_GET_KEEPCAPS, PR_GET_SECCOMP, PR_GET_SECUREBITS, PR_GET_TIMERSLACK}  # nothing after the option
 PR_UINT = {PR_SET_KEEPCAPS, PR_SET_TIMERSLACK, PR_SET_NO_NEW_PRIVS, PR_SET_THP_DISABLE}  # arg2 in decimal
 PR_UINT_THEN_HEX = {PR_SET_NO_NEW_PRIVS, PR_SET_THP_DISABLE}  # ... and the other three in hex

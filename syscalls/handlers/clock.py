@@ -18,10 +18,10 @@ from emulator.abi.constants import (
     CLOCK_THREAD_CPUTIME_ID,
     TIMER_ABSTIME,
 )
+from emulator.abi.constants import NSEC_PER_SEC as NSEC
 from emulator.errors import SyscallError
 
 SLEEP_CLOCKS = {CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_BOOTTIME, CLOCK_TAI, CLOCK_PROCESS_CPUTIME_ID}
-NSEC = 1_000_000_000
 
 
 def now_ns(clock: int) -> int:

@@ -13,18 +13,17 @@ import errno
 import struct
 import time
 
-from emulator.abi.constants import ITIMERSPEC_SIZE
+from emulator.abi.constants import EPOLL_CTL_DEL, ITIMERSPEC_SIZE
+from emulator.abi.constants import NSEC_PER_SEC as NSEC
 from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
 from emulator.machine.libc import host, syscall
 from syscalls.handlers.fsbase import inbuf, retry_interrupted, writable
 
-EPOLL_CTL_DEL = 2
 EVENT_SIZE = 12  # struct epoll_event is packed on x86-64: u32 events, u64 data
 EP_MAX_EVENTS = 0x7FFF_FFFF // EVENT_SIZE
 MAX_BATCH = 1 << 16  # events fetched per wait at most (the rest stay queued in the kernel)
 TIMESPEC = struct.Struct("<qq")
-NSEC = 1_000_000_000
 _have_pwait2 = True
 
 

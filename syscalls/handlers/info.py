@@ -14,15 +14,25 @@ import resource
 import struct
 import weakref
 
+from emulator.abi.constants import (
+    GRND_INSECURE,
+    GRND_NONBLOCK,
+    GRND_RANDOM,
+    RLIMIT_AS,
+    RLIMIT_DATA,
+    RLIMIT_MEMLOCK,
+    RLIMIT_RSS,
+    RLIMIT_STACK,
+    RUSAGE_CHILDREN,
+    RUSAGE_SELF,
+    RUSAGE_THREAD,
+)
 from emulator.errors import SyscallError
 from emulator.image.loader import STACK_SIZE
 
 RLIM_INFINITY = 0xFFFF_FFFF_FFFF_FFFF
-RLIMIT_STACK, RLIMIT_DATA, RLIMIT_RSS, RLIMIT_MEMLOCK, RLIMIT_AS = 3, 2, 5, 8, 9
 RLIM_NLIMITS = 16
 VIRTUAL_LIMITS = (RLIMIT_STACK, RLIMIT_DATA, RLIMIT_RSS, RLIMIT_MEMLOCK, RLIMIT_AS)
-GRND_NONBLOCK, GRND_RANDOM, GRND_INSECURE = 1, 2, 4
-RUSAGE_SELF, RUSAGE_CHILDREN, RUSAGE_THREAD = 0, -1, 1
 PER_QUERY = 0xFFFF_FFFF
 
 _libc = ctypes.CDLL(None, use_errno=True)

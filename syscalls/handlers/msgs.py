@@ -12,7 +12,7 @@ import stat
 import struct
 import time
 
-from emulator.abi.constants import MMSGHDR_SIZE, UIO_MAXIOV
+from emulator.abi.constants import MMSGHDR_SIZE, MSG_CMSG_COMPAT, MSG_DONTWAIT, MSG_WAITFORONE, UIO_MAXIOV
 from emulator.errors import GuestFault, SyscallError
 from syscalls.handlers.sockets import MAX_ADDR, MAX_IO, raw
 
@@ -92,7 +92,6 @@ def recvmsg(p, fd, msg, flags):
 
 
 # ----- sendmmsg, recvmmsg: one sendmsg/recvmsg per struct mmsghdr (a msghdr and its msg_len) ----------
-MSG_DONTWAIT, MSG_WAITFORONE, MSG_CMSG_COMPAT = 0x40, 0x10000, 0x80000000
 
 
 def _mmsg_checks(p, fd: int, flags: int) -> None:

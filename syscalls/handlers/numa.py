@@ -9,13 +9,13 @@ still checks modes and flags first and then answers EFAULT, in its own order.
 
 import errno
 
+from emulator.abi.constants import MPOL_F_ADDR
 from emulator.abi.syscall_numbers import NR
 from emulator.errors import GuestFault, SyscallError
 from emulator.machine.libc import host
 from emulator.machine.memory import PAGE, page_up
 from syscalls.handlers.fsbase import inbuf, out, put
 
-MPOL_F_ADDR = 2
 UNMAPPED = 8
 MAX_NODE_BYTES = PAGE  # the kernel refuses masks of more than PAGE_SIZE * 8 bits
 

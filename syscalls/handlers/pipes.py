@@ -13,7 +13,7 @@ import errno
 import os
 import struct
 
-from emulator.abi.constants import ERESTARTNOHAND
+from emulator.abi.constants import ERESTARTNOHAND, POLLNVAL
 from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
 from syscalls.decode.types import AT_FDCWD
@@ -23,7 +23,6 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
 _libc.socketpair.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_void_p]
 
-POLLNVAL = 0x20
 TIMESPEC = struct.Struct("<qq")
 
 

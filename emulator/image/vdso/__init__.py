@@ -14,6 +14,15 @@ import os
 import struct
 import time
 
+from emulator.abi.constants import (
+    CLOCK_BOOTTIME,
+    CLOCK_MONOTONIC,
+    CLOCK_MONOTONIC_COARSE,
+    CLOCK_MONOTONIC_RAW,
+    CLOCK_REALTIME,
+    CLOCK_REALTIME_COARSE,
+    CLOCK_TAI,
+)
 from emulator.machine.memory import PAGE, PROT_EXEC, PROT_READ
 
 IMAGE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vdso.so")
@@ -21,9 +30,9 @@ VVAR_PAGES, VCLOCK_PAGES, VDSO_PAGES = 4, 2, 2  # what Linux 6.x maps
 # struct vvar in vdso.c: valid, clocks, tsc0, mult, coarse_res, cpu, node, base[12]
 VVAR_FORMAT = "<IIQQqII12q"
 # The clocks Linux's vDSO reads without a syscall: REALTIME, MONOTONIC, MONOTONIC_RAW, BOOTTIME and TAI
-# from the TSC, the _COARSE ones (5, 6) at full resolution from REALTIME's and MONOTONIC's base.
-FINE_CLOCKS, COARSE_OF = (0, 1, 4, 7, 11), {5: 0, 6: 1}
-CLOCK_MONOTONIC_COARSE = 6
+# from the TSC, the _COARSE ones at full resolution from REALTIME's and MONOTONIC's base.
+FINE_CLOCKS = (CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW, CLOCK_BOOTTIME, CLOCK_TAI)
+COARSE_OF = {CLOCK_REALTIME_COARSE: CLOCK_REALTIME, CLOCK_MONOTONIC_COARSE: CLOCK_MONOTONIC}
 CALIBRATION_NS = 2_000_000  # TSC vs CLOCK_MONOTONIC over this long: ~1e-4 relative error at most
 # rdtsc; shl rdx, 32; or rax, rdx; ret
 _RDTSC_CODE = b"\x0f\x31\x48\xc1\xe2\x20\x48\x09\xd0\xc3"
