@@ -11,6 +11,7 @@ import os
 import re
 import stat
 
+from emulator.abi.constants import ERESTART_RESTARTBLOCK, ERESTARTNOHAND, ERESTARTNOINTR, ERESTARTSYS
 from syscalls.decode import xlat
 
 MASK64 = 0xFFFF_FFFF_FFFF_FFFF
@@ -125,8 +126,8 @@ def flags_names(table, raw: int, zero: str = "0") -> str:
     return "|".join(names)
 
 
-RESTART_TEXT = {512: "To be restarted if SA_RESTART is set", 513: "To be restarted",
-                514: "To be restarted if no handler", 516: "Interrupted by signal"}
+RESTART_TEXT = {ERESTARTSYS: "To be restarted if SA_RESTART is set", ERESTARTNOINTR: "To be restarted",
+                ERESTARTNOHAND: "To be restarted if no handler", ERESTART_RESTARTBLOCK: "Interrupted by signal"}
 
 
 def errno_text(err: int) -> str:

@@ -142,8 +142,8 @@ class DirFd(Fd):
     def format(self, t, raw):
         if s32(raw) == AT_FDCWD:
             if t.show_paths:
-                return f"{named('-100', 'AT_FDCWD')}<{os.getcwd()}>"
-            return named("-100", "AT_FDCWD")
+                return f"{named(str(AT_FDCWD), 'AT_FDCWD')}<{os.getcwd()}>"
+            return named(str(AT_FDCWD), "AT_FDCWD")
         return super().format(t, raw)
 
 

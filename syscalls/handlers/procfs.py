@@ -164,7 +164,7 @@ def open_virtual(p, path: bytes, flags: int, mode: int) -> int | None:
     """open/openat of one of our generated /proc files: the new fd, or None (not ours)."""
     entry = own_entry(path)
     if entry == b"exe":
-        return host(NR["openat"], -100, os.fsencode(p.exe), flags, mode)
+        return host(NR["openat"], AT_FDCWD, os.fsencode(p.exe), flags, mode)
     make = GENERATED.get(entry)
     if make is None:
         return None
@@ -175,6 +175,6 @@ def open_virtual(p, path: bytes, flags: int, mode: int) -> int | None:
     mfd = _out_of_the_way(mfd)  # so the guest's fd is the lowest free one, as natively
     try:
         os.write(mfd, data)
-        return host(NR["openat"], -100, f"/proc/self/fd/{mfd}".encode(), os.O_RDONLY | (flags & O_CLOEXEC))
+        return host(NR["openat"], AT_FDCWD, f"/proc/self/fd/{mfd}".encode(), os.O_RDONLY | (flags & O_CLOEXEC))
     finally:
         os.close(mfd)
