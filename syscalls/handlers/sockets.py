@@ -11,6 +11,7 @@ import errno
 import os
 import struct
 
+from emulator.abi.constants import ERESTARTSYS
 from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
 from emulator.machine.libc import syscall
@@ -31,7 +32,7 @@ def raw(p, name: str, *args) -> int:
     if ret < 0:
         err = ctypes.get_errno()
         if err == errno.EINTR and sig is not None and sig.deliverable():
-            raise SyscallError(512)  # ERESTARTSYS: EINTR, or a restart under SA_RESTART
+            raise SyscallError(ERESTARTSYS)  # EINTR, or a restart under SA_RESTART
         raise OSError(err, os.strerror(err))
     return ret
 
