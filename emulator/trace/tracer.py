@@ -2,7 +2,7 @@
 
 dispatch.py calls enter() before a handler and exit() after it (unwind() when the handler
 ends the process or replaces the image). Input arguments are formatted on entry, output
-arguments on return; each type in the row prints itself (syscalls/decode/types.py, structs.py).
+arguments on return; each type in the row prints itself (syscalls/decode/: types.py, structs.py and their siblings).
 
 With -f every guest process is a host process (fork happens inside a handler), so the
 tracer object continues in the child. What strace shows across processes — the
