@@ -63,62 +63,53 @@ KNOWN_CLASSES = {"file", "process", "network", "signal", "ipc", "desc", "memory"
                  "lstat", "fstat", "%stat", "statfs", "fstatfs", "%statfs", "pure"}
 
 
-def signal_set(expr: str) -> set[int]:
+def selection(expr: str, everything: set, member) -> set:
+    """strace's set syntax: comma-separated items, `all`, `none`, a leading `!` negating the whole;
+    member(item) is the one element any other item names (it raises OptionError if none)."""
     neg = expr.startswith("!")
     if neg:
         expr = expr[1:]
-    allsigs = set(range(1, 65))
-    chosen: set[int] = set()
-    by_name = {name: n for n, name in xlat.SIGNALS}
+    chosen = set()
     for item in filter(None, expr.split(",")):
         if item == "all":
-            chosen |= allsigs
-        elif item == "none":
-            pass
-        elif item.isdigit():
-            chosen.add(int(item))
-        else:
-            name = item.upper()
-            name = name if name.startswith("SIG") else "SIG" + name
-            if name not in by_name:
-                raise OptionError(f"invalid signal '{item}'")
-            chosen.add(by_name[name])
-    return allsigs - chosen if neg else chosen
+            chosen |= everything
+        elif item != "none":
+            chosen.add(member(item))
+    return everything - chosen if neg else chosen
+
+
+def signal_set(expr: str) -> set[int]:
+    by_name = {name: n for n, name in xlat.SIGNALS}
+
+    def member(item: str) -> int:
+        if item.isdigit():
+            return int(item)
+        name = item.upper()
+        name = name if name.startswith("SIG") else "SIG" + name
+        if name not in by_name:
+            raise OptionError(f"invalid signal '{item}'")
+        return by_name[name]
+
+    return selection(expr, set(range(1, 65)), member)
 
 
 def word_set(expr: str, words: set[str], what: str) -> set[str]:
-    """status=/quiet=/decode-fds= sets: names from `words`, all/none, a leading ! negating."""
-    neg = expr.startswith("!")
-    if neg:
-        expr = expr[1:]
-    chosen: set[str] = set()
-    for item in filter(None, expr.split(",")):
-        if item == "all":
-            chosen |= words
-        elif item == "none":
-            pass
-        elif item in words:
-            chosen.add(item)
-        else:
+    """status=/quiet=/decode-fds= sets: names from `words`."""
+    def member(item: str) -> str:
+        if item not in words:
             raise OptionError(f"invalid {what} '{item}'")
-    return words - chosen if neg else chosen
+        return item
+
+    return selection(expr, words, member)
 
 
 def fd_set(expr: str) -> set[int]:
-    neg = expr.startswith("!")
-    if neg:
-        expr = expr[1:]
-    chosen: set[int] = set()
-    for item in filter(None, expr.split(",")):
-        if item == "all":
-            chosen |= set(range(1 << 16))
-        elif item == "none":
-            pass
-        elif item.isdigit():
-            chosen.add(int(item))
-        else:
+    def member(item: str) -> int:
+        if not item.isdigit():
             raise OptionError(f"invalid descriptor '{item}'")
-    return set(range(1 << 16)) - chosen if neg else chosen
+        return int(item)
+
+    return selection(expr, set(range(1 << 16)), member)
 
 
 def apply_expr(opts, expr: str) -> None:
