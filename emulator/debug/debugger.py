@@ -96,8 +96,7 @@ class Debugger(GuestState, Breakpoints, History):
         self._base = self._blk_n = 0
         self._blk: tuple[int, ...] = ()
         self._attach()
-        if hasattr(proc, "sig"):
-            proc.sig.start()  # host signals reach the guest while debugging too (alarm, kill)
+        proc.sig.start()  # host signals reach the guest while debugging too (alarm, kill)
 
     # ----- set-up --------------------------------------------------------------
     def _attach(self) -> None:
@@ -234,7 +233,7 @@ class Debugger(GuestState, Breakpoints, History):
         finally:
             self._mode = "replay"
         if proc.fault is not None:  # an interrupt hook stopped emulation (int3, ud2, div by zero)
-            return self._fault_stop(getattr(proc, "fault_pc", proc.cpu["rip"]), mode, start)
+            return self._fault_stop(proc.fault_pc, mode, start)  # set with the fault by Process._on_interrupt
         proc.pc = self._rip()
         hit = self._hit
         kind = hit.kind if hit is not None else None
