@@ -16,10 +16,14 @@ from syscalls.table import TABLE, Spec, enosys
 class Call:
     """One system call in flight: what the tracer and signal code may want to know about it."""
 
-    __slots__ = ("spec", "nr", "args", "ret", "pc")
+    __slots__ = ("spec", "nr", "args", "ret", "trace")
 
-    def __init__(self, spec, nr, args, pc=0):
-        self.spec, self.nr, self.args, self.ret, self.pc = spec, nr, args, None, pc
+    def __init__(self, spec, nr, args):
+        self.spec = spec  # the table row
+        self.nr = nr  # the number the guest asked for (spec.nr, or one the table lacks)
+        self.args = args  # the six raw argument registers
+        self.ret = None  # the value RAX receives, once the handler returned
+        self.trace = None  # the tracer's state for this call's line (emulator/trace/callline.CallLine)
 
 
 _reported: set[int] = set()

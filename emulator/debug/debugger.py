@@ -6,7 +6,9 @@ addresses, memory hooks limited to the watched ranges, and a block hook that kee
 instruction count exact (about 1-3 M instructions/s instead of the run path's hundreds).
 Reverse execution (history.py) restores the nearest periodic snapshot (replay.py) and
 re-executes forwards to the wanted instruction count, replaying the recorded results of
-system calls instead of running them again (so nothing is printed twice).
+system calls instead of running them again (so nothing is printed twice). The hooks that find
+breakpoints and watchpoints are breakpoints.py's; reading and writing registers and memory is
+state.py's; what a run stopped at travels as a history.Hit until it becomes a StopEvent.
 
 API (the stepper and gdbstub code against this):
 
@@ -33,7 +35,6 @@ xmm0..xmm15 (128-bit ints), mxcsr. Symbols: emulator/image/symbols.py.
 
 import bisect
 import ctypes
-import errno
 import os
 import signal
 import sys
@@ -41,39 +42,28 @@ import sys
 import capstone
 
 from emulator.debug import history, replay
-from emulator.debug.history import REASONS, History, StopEvent  # noqa: F401 - StopEvent is part of this API
+from emulator.debug.breakpoints import Breakpoints
+from emulator.debug.history import REASONS, History, Hit, StopEvent  # noqa: F401 - StopEvent is part of this API
+from emulator.debug.state import GuestState
 from emulator.errors import ImageReplaced, ProcessExit, ProcessKilled
 from emulator.image import exec as exec_
 from emulator.image import vdso
-from emulator.machine.cpu import REG_IDS
-from emulator.machine.unicorn_ffi import UC_HOOK_BLOCK, UC_HOOK_CODE, UC_HOOK_MEM_READ, UC_HOOK_MEM_WRITE, UcError, lib
-from emulator.machine.unicorn_ffi import unicorn_const as UC
+from emulator.machine.unicorn_ffi import UC_HOOK_BLOCK, UcError, lib
 from emulator.machine.unicorn_ffi import x86_const as X
 from emulator.task import ending
-from emulator.task.process import ILL_ILLOPN, MEMORY_ERRORS, SI_KERNEL, UNTIL_NEVER, Fault
+from emulator.task.process import UNTIL_NEVER
 from syscalls import dispatch
 
 ALL_SYSCALLS: set[int] = set()  # catch_syscalls value meaning "every call" (compared by identity)
 BIG = history.BIG  # "no instruction limit" (the debugger always runs Unicorn in counted mode)
 SNAP_EVERY = 50_000  # instructions between periodic snapshots
-WATCH_SLACK = 63  # an access starting this far before a watched range may still overlap it
-WATCH_HOOKS = {"write": UC_HOOK_MEM_WRITE, "read": UC_HOOK_MEM_READ, "access": UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE}
-UC_MEM_WRITE = UC.UC_MEM_WRITE
 
-REG_IDS = dict(REG_IDS)
-REG_IDS.update({f"st{i}": getattr(X, f"UC_X86_REG_FP{i}") for i in range(8)})
-REG_IDS.update({f"xmm{i}": getattr(X, f"UC_X86_REG_XMM{i}") for i in range(16)})
-REG_IDS.update(fctrl=X.UC_X86_REG_FPCW, fstat=X.UC_X86_REG_FPSW, ftag=X.UC_X86_REG_FPTAG,
-               fiseg=X.UC_X86_REG_FCS, fioff=X.UC_X86_REG_FIP, foseg=X.UC_X86_REG_FDS,
-               fooff=X.UC_X86_REG_FDP, fop=X.UC_X86_REG_FOP, mxcsr=X.UC_X86_REG_MXCSR)
-REGISTER_NAMES = tuple(REG_IDS) + ("orig_rax",)
-LINUX_SELECTORS = {"cs": 0x33, "ss": 0x2B}
 
 class _ForkChild(Exception):
     """Raised out of Unicorn in a forked child: the child leaves the debugger and runs free."""
 
 
-class Debugger(History):
+class Debugger(GuestState, Breakpoints, History):
     """Forward and reverse execution control over one Process (see the module docstring)."""
 
     def __init__(self, proc, snapshot_every: int = SNAP_EVERY):
@@ -106,8 +96,7 @@ class Debugger(History):
         self._base = self._blk_n = 0
         self._blk: tuple[int, ...] = ()
         self._attach()
-        if hasattr(proc, "sig"):
-            proc.sig.start()  # host signals reach the guest while debugging too (alarm, kill)
+        proc.sig.start()  # host signals reach the guest while debugging too (alarm, kill)
 
     # ----- set-up --------------------------------------------------------------
     def _attach(self) -> None:
@@ -121,10 +110,7 @@ class Debugger(History):
         self._read_reg = lib.uc_reg_read
         self._block_hook = uc.hook_add(UC_HOOK_BLOCK, self._on_block, None, 1, 0)
         self._rdtsc_hook = uc.hook_rdtsc(self._on_rdtsc)
-        for addr, bp in self.breakpoints.items():
-            bp[0] = uc.hook_add(UC_HOOK_CODE, self._on_bp, None, addr, addr)
-        for key in self.watchpoints:
-            self.watchpoints[key] = self._watch_hook(*key)
+        self._install_points()
         proc.syscall_interposer = self._on_syscall
         uc.ctl_flush_tb()  # hooks apply only to code translated after they were added
         self._reset_history()
@@ -132,93 +118,6 @@ class Debugger(History):
     def _rip(self) -> int:
         self._read_reg(self._uc_handle, X.UC_X86_REG_RIP, self._rip_ref)
         return self._rip_buf.value
-
-    def _watch_hook(self, addr: int, length: int, kind: str):
-        return self._uc.hook_add(WATCH_HOOKS[kind], self._on_access, None, max(0, addr - WATCH_SLACK),
-                                 addr + length - 1)
-
-    # ----- breakpoints and watchpoints -----------------------------------------
-    def add_breakpoint(self, addr: int, temporary: bool = False) -> None:
-        if addr in self.breakpoints:
-            self.breakpoints[addr][1] = temporary and self.breakpoints[addr][1]
-            return
-        h = self._uc.hook_add(UC_HOOK_CODE, self._on_bp, None, addr, addr)
-        self._uc.ctl_remove_cache(addr, addr + 1)
-        self.breakpoints[addr] = [h, temporary]
-
-    def remove_breakpoint(self, addr: int) -> bool:
-        bp = self.breakpoints.pop(addr, None)
-        if bp is None:
-            return False
-        self._uc.hook_del(bp[0])
-        self._uc.ctl_remove_cache(addr, addr + 1)
-        return True
-
-    def add_watchpoint(self, addr: int, length: int, kind: str = "write") -> None:
-        """Stop after any instruction that writes (reads, or either: kind) into [addr, addr+length)."""
-        key = (addr, length, kind)
-        if key not in self.watchpoints:
-            self.watchpoints[key] = self._watch_hook(*key)
-            self._uc.ctl_flush_tb()
-
-    def remove_watchpoint(self, addr: int, length: int, kind: str = "write") -> bool:
-        h = self.watchpoints.pop((addr, length, kind), None)
-        if h is None:
-            return False
-        self._uc.hook_del(h)
-        self._uc.ctl_flush_tb()
-        return True
-
-    # ----- state -----------------------------------------------------------------
-    @property
-    def pc(self) -> int:
-        return self.proc.pc
-
-    def read_register(self, name: str) -> int:
-        if name == "orig_rax":
-            return self.orig_rax & 0xFFFF_FFFF_FFFF_FFFF
-        if self._entry_view is not None and name in ("rip", "rax"):
-            # At a syscall-entry stop ptrace shows RIP past the instruction and RAX = -ENOSYS (the
-            # number is in orig_rax); here the instruction itself is still to run.
-            return self.proc.pc + 2 if name == "rip" else -errno.ENOSYS & 0xFFFF_FFFF_FFFF_FFFF
-        if name == "rip":
-            return self.proc.pc
-        v = self._uc.reg_read(REG_IDS[name])
-        if not v and name in LINUX_SELECTORS:  # Unicorn leaves them 0; show what Linux user mode has
-            return LINUX_SELECTORS[name]
-        if isinstance(v, tuple):  # x87: (mantissa, exponent) -> one 80-bit int
-            v = v[0] | (v[1] << 64)
-        return v
-
-    def write_register(self, name: str, value: int) -> None:
-        if name == "orig_rax":
-            self.orig_rax = value
-            return
-        rid = REG_IDS[name]
-        if name.startswith("st"):
-            self._uc.reg_write(rid, (value & (2**64 - 1), (value >> 64) & 0xFFFF))
-        elif name.startswith("xmm"):
-            self._uc.reg_write(rid, value & (2**128 - 1))
-        else:
-            self._uc.reg_write(rid, value & 0xFFFF_FFFF_FFFF_FFFF)
-        if name == "rip":
-            self.proc.pc = value
-            self._entry_view = None  # execution moved away: the caught syscall will not run
-        self._edited()
-
-    def registers(self) -> dict[str, int]:
-        return {name: self.read_register(name) for name in REGISTER_NAMES}
-
-    def read_memory(self, addr: int, n: int) -> bytes:
-        """Raises GuestFault for unmapped memory (permissions are ignored, as for ptrace)."""
-        return self.proc.mem.read(addr, n)
-
-    def write_memory(self, addr: int, data: bytes) -> None:
-        """Write even into read-only text, as ptrace does; stale translated code is dropped."""
-        self.proc.mem.poke(addr, data)
-        self._uc.ctl_remove_cache(addr, addr + max(1, len(data)))
-        self._blocks.clear()
-        self._edited()
 
     # ----- hooks (all cheap no-ops outside the mode that needs them) -------------
     def _on_block(self, uc, addr, size, _ud) -> None:
@@ -243,30 +142,6 @@ class Debugger(History):
         i = bisect.bisect_left(blk, addr)
         return self._base + (i if i < len(blk) and blk[i] == addr else len(blk))
 
-    def _on_bp(self, uc, addr, size, _ud) -> None:
-        if self._mode == "cont":
-            self._hit = ("breakpoint", addr, self._pos(addr), 0)
-            uc.emu_stop()
-        elif self._mode == "scan":
-            self._hits.append((self._pos(addr), "breakpoint", addr, 0))
-
-    def _on_access(self, uc, access, addr, size, value, _ud) -> None:
-        if self._mode == "replay":
-            return
-        wanted = ("write", "access") if access == UC_MEM_WRITE else ("read", "access")
-        hit = next(((a, k) for (a, n, k) in self.watchpoints if k in wanted and addr < a + n and addr + size > a),
-                   None)
-        if hit is None:
-            return
-        waddr, kind = max(addr, hit[0]), hit[1]
-        if self._mode == "step":
-            self._hit = ("watchpoint", 0, self.icount, waddr, kind)
-        elif self._mode == "cont":
-            self._hit = ("watchpoint", 0, self._pos(self.proc.cpu["rip"]), waddr, kind)
-            uc.emu_stop()
-        elif self._mode == "scan":
-            self._hits.append((self._pos(self.proc.cpu["rip"]) + 1, "watchpoint", 0, waddr, kind))
-
     def _on_syscall(self, proc) -> None:
         """The syscall interposer: replay a recorded call, or run it live and record it; under
         `catch syscall`, stop before it (entry) and, once it ran, after it (return)."""
@@ -275,14 +150,14 @@ class Debugger(History):
         caught = self._caught(proc)
         if caught is not None and self._entry_stop != pos:
             self._entry_stop = pos
-            self._hit = ("syscall", caught, pos, 0, "entry")
+            self._hit = Hit("syscall", pos, sysno=caught, phase="entry")
             proc.cpu["rip"] = rip - 2  # the hook resumes at RIP + 2: the syscall runs when we resume
             self._uc.emu_stop()
             return
         self._entry_stop = None
         self._run_syscall(proc, rip, pos)  # exit, execve and a fork's child leave by exceptions
         if caught is not None:
-            self._hit = ("syscall", caught, pos + 1, 0, "return")
+            self._hit = Hit("syscall", pos + 1, sysno=caught, phase="return")
             self._uc.emu_stop()
 
     def _on_rdtsc(self) -> int:
@@ -322,10 +197,10 @@ class Debugger(History):
             raise _ForkChild()
         self.records[pos] = rec
 
-    # ----- snapshots ---------------------------------------------------------------
     # ----- the one place that runs guest code --------------------------------------
-    def _exec(self, count: int, mode: str):
-        """Run up to `count` instructions from proc.pc in `mode`; returns a raw hit tuple or None.
+    def _exec(self, count: int, mode: str) -> Hit | None:
+        """Run up to `count` instructions from proc.pc in `mode`; returns what stopped the run,
+        or None when the count ran out (or a step completed).
 
         Keeps icount exact: 'step' counts one, a completed count adds `count`, a stop inside a
         block is placed by the block accounting (_pos).
@@ -343,48 +218,36 @@ class Debugger(History):
             self._mode = "replay"
             self.icount = start + 1 if mode == "step" else self._base + self._blk_n
             self._attach()
-            return ("exec", 0, self.icount, 0)
+            return Hit("exec", self.icount)
         except _ForkChild:
             self._run_child_free()
         except (ProcessExit, ProcessKilled) as exc:
             self._mode = "replay"
             self.icount = self._last_sys + 1
             self.frontier = max(self.frontier, self.icount)
-            return ("end", exc, self.icount, 0)
+            return Hit("end", self.icount, ending=exc)
         except UcError as exc:
             self._mode = "replay"
-            if proc.fault is None and exc.errno in MEMORY_ERRORS:
-                proc.classify_memory_fault(exc.errno)
-            if proc.fault is None:  # as Process.handle_cpu_error classifies it
-                ill = exc.errno == UC.UC_ERR_INSN_INVALID
-                proc.fault = Fault(signal.SIGILL if ill else signal.SIGSEGV, ILL_ILLOPN if ill else SI_KERNEL,
-                                   proc.cpu["rip"] if ill else 0)
-            rip = proc.cpu["rip"]
-            self.icount = self._pos(rip) if mode != "step" else start
-            proc.pc = rip
-            self.pending_fault = proc.fault
-            return ("signal", proc.fault.signo, self.icount, 0)
+            proc.cpu_error_fault(exc)  # the run loop's classification (Process.handle_cpu_error)
+            return self._fault_stop(proc.cpu["rip"], mode, start)
         finally:
-            last_mode, self._mode = self._mode, "replay"
+            self._mode = "replay"
         if proc.fault is not None:  # an interrupt hook stopped emulation (int3, ud2, div by zero)
-            rip = getattr(proc, "fault_pc", proc.cpu["rip"])
-            self.icount = self._pos(rip) if last_mode != "step" else start
-            proc.pc = rip
-            self.pending_fault = proc.fault
-            return ("signal", proc.fault.signo, self.icount, 0)
+            return self._fault_stop(proc.fault_pc, mode, start)  # set with the fault by Process._on_interrupt
         proc.pc = self._rip()
         hit = self._hit
-        if hit is not None and hit[0] == "breakpoint":
-            self.icount = hit[2]
-            proc.pc = hit[1]
-        elif hit is not None and hit[0] == "syscall":
-            self.icount = hit[2]  # entry: the syscall instruction is still to run; return: it ran
-        elif hit is not None and hit[0] == "watchpoint" and mode == "cont":
+        kind = hit.kind if hit is not None else None
+        if kind == "breakpoint":
+            self.icount = hit.pos
+            proc.pc = hit.addr
+        elif kind == "syscall":
+            self.icount = hit.pos  # entry: the syscall instruction is still to run; return: it ran
+        elif kind == "watchpoint" and mode == "cont":
             # The writing instruction was cut short: go back to just before it and step it cleanly.
-            self.frontier = max(self.frontier, hit[2])
-            self.goto(hit[2], force=True)
-            h2 = self._exec(1, "step")
-            return h2 if h2 is not None else hit
+            self.frontier = max(self.frontier, hit.pos)
+            self.goto(hit.pos, force=True)
+            stepped = self._exec(1, "step")
+            return stepped if stepped is not None else hit
         elif mode == "step":
             # An emu_stop from another thread (a host signal, ^C) may end the step before it began.
             self.icount = start + 1 if self._entered or hit is not None else start
@@ -401,6 +264,14 @@ class Debugger(History):
             self._snapshot(proc.pc)
         return hit
 
+    def _fault_stop(self, rip: int, mode: str, start: int) -> Hit:
+        """A CPU fault (proc.fault) stopped the guest at rip: stand before the faulting
+        instruction with the signal pending (resuming delivers it, as after a ptrace stop)."""
+        self.icount = self._pos(rip) if mode != "step" else start
+        self.proc.pc = rip
+        self.pending_fault = self.proc.fault
+        return Hit("signal", self.icount, signo=self.proc.fault.signo)
+
     def _async_stop(self) -> None:
         """emu_start ended early from outside: deliver pending host signals, as the run loop does.
         A handler frame built here is outside any syscall record: history restarts at it."""
@@ -413,8 +284,7 @@ class Debugger(History):
         """In a forked child: drop every hook and run the guest to its end without the debugger."""
         proc, uc = self.proc, self._uc
         proc.syscall_interposer = None
-        for h in [self._block_hook, self._rdtsc_hook, *(b[0] for b in self.breakpoints.values()),
-                  *self.watchpoints.values()]:
+        for h in [self._block_hook, self._rdtsc_hook, *self._point_hooks()]:
             uc.hook_del(h)
         if self.on_fork_child is not None:
             self.on_fork_child()
@@ -425,27 +295,27 @@ class Debugger(History):
             ending.end(proc, how)
         os._exit(0)
 
-    def _event(self, hit) -> "StopEvent":
-        kind = hit[0]
+    def _event(self, hit: Hit) -> StopEvent:
+        """The StopEvent a Hit is reported as (dropping a temporary breakpoint it reached)."""
+        kind = hit.kind
         if kind == "breakpoint":
-            bp = self.breakpoints.get(hit[1])
+            bp = self.breakpoints.get(hit.addr)
             if bp is not None and bp[1]:
-                self.remove_breakpoint(hit[1])
-            return StopEvent("breakpoint", addr=hit[1])
+                self.remove_breakpoint(hit.addr)
+            return StopEvent("breakpoint", addr=hit.addr)
         if kind == "watchpoint":
-            return StopEvent("watchpoint", addr=self.proc.pc, watch_addr=hit[3], watch_kind=hit[4])
+            return StopEvent("watchpoint", addr=self.proc.pc, watch_addr=hit.addr, watch_kind=hit.watch_kind)
         if kind == "syscall":
-            self.orig_rax = hit[1]
-            self._entry_view = hit[1] if hit[4] == "entry" else None
-            return StopEvent("syscall", addr=self.proc.pc, signo=signal.SIGTRAP, sysno=hit[1], sysphase=hit[4])
+            self.orig_rax = hit.sysno
+            self._entry_view = hit.sysno if hit.phase == "entry" else None
+            return StopEvent("syscall", addr=self.proc.pc, signo=signal.SIGTRAP, sysno=hit.sysno, sysphase=hit.phase)
         if kind == "signal":
-            return StopEvent("signal", addr=self.proc.pc, signo=hit[1])
+            return StopEvent("signal", addr=self.proc.pc, signo=hit.signo)
         if kind == "end":
-            exc = hit[1]
-            if isinstance(exc, ProcessExit):
-                self.exited = StopEvent("exited", exit_status=exc.status)
+            if isinstance(hit.ending, ProcessExit):
+                self.exited = StopEvent("exited", exit_status=hit.ending.status)
             else:
-                self.exited = StopEvent("killed", signo=exc.signo)
+                self.exited = StopEvent("killed", signo=hit.ending.signo)
             return self.exited
         return StopEvent("step", addr=self.proc.pc)
 
@@ -485,12 +355,12 @@ class Debugger(History):
         left = n - 1
         # The rest runs as one counted stretch (gdb's `stepi N` stops at breakpoints on the way too).
         while True:
-            if hit is not None and hit[0] != "exec":
+            if hit is not None and hit.kind != "exec":
                 return self._event(hit)
             if left <= 0:
                 return StopEvent("step", addr=self.proc.pc)
             if self.proc.pc in self.breakpoints:
-                return self._event(("breakpoint", self.proc.pc, self.icount, 0))
+                return self._event(Hit("breakpoint", self.icount, addr=self.proc.pc))
             before = self.icount
             limit = min(left, self._next_edit() - self.icount) if self.icount < self.frontier else left
             hit = self._exec(limit, "cont")
@@ -515,10 +385,10 @@ class Debugger(History):
         hit = self._exec(1, "step")  # leave a breakpoint we are sitting on
         self._after_move()
         while True:
-            if hit is not None and hit[0] != "exec":
+            if hit is not None and hit.kind != "exec":
                 return self._event(hit)
             if self.proc.pc in self.breakpoints:
-                return self._event(("breakpoint", self.proc.pc, self.icount, 0))
+                return self._event(Hit("breakpoint", self.icount, addr=self.proc.pc))
             limit = self._next_edit() - self.icount if self.icount < self.frontier else BIG
             hit = self._exec(limit, "cont")
             self._after_move()
@@ -531,14 +401,12 @@ class Debugger(History):
         self._interrupted = True
         self._uc.emu_stop()
 
-    # ----- moving backwards -------------------------------------------------------------
-    # ----- leaving ------------------------------------------------------------------------
+    # ----- leaving (moving backwards is history.py's) -------------------------------------------------------------------------
     def detach(self) -> None:
         """Remove every hook; the caller then runs proc.run() at full speed (live from the frontier)."""
         self.goto(self.frontier)
         uc = self._uc
-        for h in [self._block_hook, self._rdtsc_hook, *(b[0] for b in self.breakpoints.values()),
-                  *self.watchpoints.values()]:
+        for h in [self._block_hook, self._rdtsc_hook, *self._point_hooks()]:
             uc.hook_del(h)
         self.breakpoints.clear()
         self.watchpoints.clear()

@@ -2,14 +2,20 @@
 
 `elfemu run --gdb PORT PROG` waits for `target remote :PORT` before the first instruction.
 The stub speaks the all-stop subset gdb needs for one process and one thread: registers
-(an amd64-linux target description with x87, SSE, orig_rax, fs_base/gs_base), memory
+(gdbtarget.py's amd64-linux description with x87, SSE, orig_rax, fs_base/gs_base), memory
 (writes reach read-only text, as ptrace allows), s/c/vCont, Z0/Z1 breakpoints, Z2/Z4
-write/access watchpoints (rwatch as native gdb does it on x86), qXfer exec-file/auxv/features/siginfo, vFile host I/O over the guest's own /proc
-view (emulator/debug/gdbfiles.py: `info proc mappings`), multiprocess thread ids, `catch syscall` (QCatchSyscalls), and reverse
-execution: bs and bc, with `replaylog:begin` when history runs out.
+write/access watchpoints (rwatch as native gdb does it on x86), qXfer exec-file/auxv/features/siginfo,
+vFile host I/O over the guest's own /proc view (gdbfiles.py: `info proc mappings`), multiprocess
+thread ids, `catch syscall` (QCatchSyscalls), and reverse execution: bs and bc, with
+`replaylog:begin` when history runs out.
+
+Like the stepper's commands, packets are a table: the packet's name (gdb's qName/QName/vName up
+to its separator, bs/bc, else its first letter) -> one method per packet family. Framing and
+acknowledgements are gdbwire.py's.
 """
 
 import os
+import re
 import select
 import signal
 import socket
@@ -19,96 +25,35 @@ import threading
 from emulator.abi.constants import SI_KERNEL, TRAP_HWBKPT, TRAP_TRACE
 from emulator.debug.debugger import ALL_SYSCALLS, Debugger, StopEvent
 from emulator.debug.gdbfiles import HostIO
+from emulator.debug.gdbtarget import GDB_SIGNAL, REGS, TARGET_XML, register_bytes
+from emulator.debug.gdbwire import Disconnected, Wire, escape, listen, unescape
 from emulator.errors import GuestFault, ProcessExit, ProcessKilled
 from emulator.image import loader
 from emulator.task.sigframe import pack_siginfo
 
-# (name, bytes) in the order of the description below: the `g` packet layout.
-REGS = ([(n, 8) for n in ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp",
-                          "r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15", "rip")]
-        + [("eflags", 4)] + [(n, 4) for n in ("cs", "ss", "ds", "es", "fs", "gs")]
-        + [(f"st{i}", 10) for i in range(8)]
-        + [(n, 4) for n in ("fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop")]
-        + [(f"xmm{i}", 16) for i in range(16)] + [("mxcsr", 4), ("orig_rax", 8), ("fs_base", 8), ("gs_base", 8)])
-
 WATCH_KINDS = {"2": "write", "4": "access"}  # Z2/Z4
 WATCH_STOP = {"write": "watch", "read": "rwatch", "access": "awatch"}
-
-# Linux signal numbers -> gdb's own (GDB_SIGNAL_*) numbering used on the wire.
-GDB_SIGNAL = {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 6, 7: 10, 8: 8, 9: 9, 10: 30, 11: 11, 12: 31, 13: 13, 14: 14,
-              15: 15, 17: 20, 18: 19, 19: 17, 20: 18, 21: 21, 22: 22, 23: 16, 24: 24, 25: 25, 26: 26,
-              27: 27, 28: 28, 29: 23, 30: 32, 31: 12}
+SUPPORTED = ("PacketSize=47ff;qXfer:features:read+;qXfer:exec-file:read+;qXfer:auxv:read+;qXfer:siginfo:read+;"
+             "ReverseStep+;ReverseContinue+;swbreak+;QStartNoAckMode+;vContSupported+;QCatchSyscalls+")
+NAMED = re.compile(r"[qQv][A-Za-z]*\??")  # qSupported, QCatchSyscalls, vCont?, vFile, ...
 
 
-def _target_xml() -> str:
-    def regs(names, bits, typ, extra=""):
-        return "".join(f'<reg name="{n}" bitsize="{bits}" type="{typ}"{extra}/>' for n in names)
-
-    eflags = "".join(f'<field name="{n}" start="{b}" end="{b}"/>' for n, b in (
-        ("CF", 0), ("PF", 2), ("AF", 4), ("ZF", 6), ("SF", 7), ("TF", 8), ("IF", 9), ("DF", 10), ("OF", 11),
-        ("NT", 14), ("RF", 16), ("VM", 17), ("AC", 18), ("VIF", 19), ("VIP", 20), ("ID", 21)))
-    mxcsr = "".join(f'<field name="{n}" start="{b}" end="{b}"/>' for n, b in (
-        ("IE", 0), ("DE", 1), ("ZE", 2), ("OE", 3), ("UE", 4), ("PE", 5), ("DAZ", 6), ("IM", 7), ("DM", 8),
-        ("ZM", 9), ("OM", 10), ("UM", 11), ("PM", 12), ("FZ", 15)))
-    core = ('<feature name="org.gnu.gdb.i386.core">'
-            f'<flags id="i386_eflags" size="4">{eflags}</flags>'
-            + regs(("rax", "rbx", "rcx", "rdx", "rsi", "rdi"), 64, "int64")
-            + regs(("rbp", "rsp"), 64, "data_ptr")
-            + regs([f"r{i}" for i in range(8, 16)], 64, "int64")
-            + regs(("rip",), 64, "code_ptr") + regs(("eflags",), 32, "i386_eflags")
-            + regs(("cs", "ss", "ds", "es", "fs", "gs"), 32, "int32")
-            + regs([f"st{i}" for i in range(8)], 80, "i387_ext")
-            + regs(("fctrl", "fstat", "ftag", "fiseg", "fioff", "foseg", "fooff", "fop"), 32, "int", ' group="float"')
-            + '</feature>')
-    sse = ('<feature name="org.gnu.gdb.i386.sse">'
-           '<vector id="v4f" type="ieee_single" count="4"/><vector id="v2d" type="ieee_double" count="2"/>'
-           '<vector id="v16i8" type="int8" count="16"/><vector id="v8i16" type="int16" count="8"/>'
-           '<vector id="v4i32" type="int32" count="4"/><vector id="v2i64" type="int64" count="2"/>'
-           '<union id="vec128"><field name="v4_float" type="v4f"/><field name="v2_double" type="v2d"/>'
-           '<field name="v16_int8" type="v16i8"/><field name="v8_int16" type="v8i16"/>'
-           '<field name="v4_int32" type="v4i32"/><field name="v2_int64" type="v2i64"/>'
-           '<field name="uint128" type="uint128"/></union>'
-           f'<flags id="i386_mxcsr" size="4">{mxcsr}</flags>'
-           + regs([f"xmm{i}" for i in range(16)], 128, "vec128")
-           + regs(("mxcsr",), 32, "i386_mxcsr", ' group="vector"') + '</feature>')
-    linux = '<feature name="org.gnu.gdb.i386.linux">' + regs(("orig_rax",), 64, "int") + '</feature>'
-    segs = '<feature name="org.gnu.gdb.i386.segments">' + regs(("fs_base", "gs_base"), 64, "int") + '</feature>'
-    return ('<?xml version="1.0"?><!DOCTYPE target SYSTEM "gdb-target.dtd"><target version="1.0">'
-            '<architecture>i386:x86-64</architecture><osabi>GNU/Linux</osabi>'
-            + core + sse + linux + segs + '</target>')
+def packet_name(cmd: str) -> str:
+    """The key a packet is dispatched by: its name for q/Q/v packets, bs/bc, else its letter."""
+    if cmd[:1] in ("q", "Q", "v"):
+        return NAMED.match(cmd).group()
+    return cmd if cmd in ("bs", "bc") else cmd[:1]
 
 
-TARGET_XML = _target_xml().encode()
+def answer(text: str):
+    """A packet whose reply is always the same."""
+    return lambda _cmd: text
 
 
-def checksum(data: bytes) -> int:
-    return sum(data) & 0xFF
-
-
-def escape(data: bytes) -> bytes:
-    out = bytearray()
-    for b in data:
-        if b in b"#$}*":
-            out += bytes((0x7D, b ^ 0x20))
-        else:
-            out.append(b)
-    return bytes(out)
-
-
-def unescape(data: bytes) -> bytes:
-    out, i = bytearray(), 0
-    while i < len(data):
-        if data[i] == 0x7D and i + 1 < len(data):
-            out.append(data[i + 1] ^ 0x20)
-            i += 2
-        else:
-            out.append(data[i])
-            i += 1
-    return bytes(out)
-
-
-class Disconnected(Exception):
-    """gdb went away."""
+def xfer(data: bytes, window: str) -> bytes:
+    """One qXfer read: OFFSET,LENGTH of data, 'l' when it reaches the end, else 'm'."""
+    off, length = (int(x, 16) for x in window.split(","))
+    return (b"l" if off + length >= len(data) else b"m") + escape(data[off:off + length])
 
 
 class Detached(Exception):
@@ -119,76 +64,54 @@ class GdbStub:
     """One gdb connection driving one Debugger."""
 
     def __init__(self, dbg: Debugger, conn: socket.socket):
-        self.dbg, self.conn = dbg, conn
-        self.ack = True
-        self.buf = b""
-        self.tid = os.getpid()
-        self.swbreak = False
-        self.multiprocess = False
-        self.files = HostIO(dbg.proc)
-        self.last: StopEvent = StopEvent("signal", signo=5, addr=dbg.pc)
-        dbg.on_fork_child = self._close_in_child
-
-    def _close_in_child(self) -> None:
-        try:
-            self.conn.close()
-        except OSError:
-            pass
-
-    # ----- packets -----------------------------------------------------------------
-    def _recv(self) -> bytes:
-        data = self.conn.recv(65536)
-        if not data:
-            raise Disconnected()
-        return data
-
-    def read_packet(self) -> bytes:
-        """The next packet's payload (a lone ^C comes back as b'\\x03')."""
-        while True:
-            i = 0
-            while i < len(self.buf) and self.buf[i:i + 1] in (b"+", b"-"):
-                i += 1
-            self.buf = self.buf[i:]
-            if self.buf[:1] == b"\x03":
-                self.buf = self.buf[1:]
-                return b"\x03"
-            start = self.buf.find(b"$")
-            end = self.buf.find(b"#", start + 1) if start >= 0 else -1
-            if start >= 0 and end >= 0 and len(self.buf) >= end + 3:
-                payload = self.buf[start + 1:end]
-                self.buf = self.buf[end + 3:]
-                if self.ack:
-                    self.conn.sendall(b"+")
-                return payload
-            self.buf += self._recv()
-
-    def send(self, payload: bytes | str) -> None:
-        if isinstance(payload, str):
-            payload = payload.encode()
-        self.conn.sendall(b"$%s#%02x" % (payload, checksum(payload)))
-        if self.ack:  # wait for the '+'
-            while not self.buf:
-                self.buf += self._recv()
-            if self.buf[:1] == b"+":
-                self.buf = self.buf[1:]
+        self.dbg = dbg
+        self.wire = Wire(conn)
+        self.tid = os.getpid()  # the one thread's id: the host process's pid (one guest process per host one)
+        self.swbreak = False  # gdb accepts `swbreak` in stop replies
+        self.multiprocess = False  # gdb speaks the multiprocess extensions (p<pid>.<tid> thread ids)
+        self.files = HostIO(dbg.proc)  # vFile's open files
+        self.last: StopEvent = StopEvent("signal", signo=5, addr=dbg.pc)  # what `?` and $_siginfo describe
+        dbg.on_fork_child = self.wire.close
+        ok = answer("OK")
+        self.packets = {
+            "qSupported": self.q_supported, "QStartNoAckMode": self.q_start_no_ack, "qXfer": self.q_xfer,
+            "QCatchSyscalls": self.q_catch_syscalls, "vFile": self.v_file, "?": self.halt_reason,
+            "qAttached": answer("0"), "qC": lambda _: f"QC{self.thread_id()}",
+            "qfThreadInfo": lambda _: f"m{self.thread_id()}", "qsThreadInfo": answer("l"),
+            "qSymbol": ok, "H": ok, "T": ok, "qOffsets": answer("Text=0;Data=0;Bss=0"),
+            "g": self.read_registers, "G": self.write_registers, "p": self.read_register, "P": self.write_register,
+            "m": self.read_memory, "M": self.write_memory, "X": self.write_memory, "Z": self.point, "z": self.point,
+            "vCont?": answer("vCont;c;C;s;S"), "vCont": self.v_cont,
+            "s": self.resume, "c": self.resume, "S": self.resume, "C": self.resume, "bs": self.reverse, "bc": self.reverse,
+            "vKill": self.v_kill, "k": self.kill, "D": self.detach,
+        }
 
     # ----- the session -------------------------------------------------------------
     def serve(self) -> None:
         """Answer packets until gdb detaches (Detached), kills, or the guest ends (exceptions)."""
         while True:
-            pkt = self.read_packet()
+            pkt = self.wire.read_packet()
             reply = self.handle(pkt)
             if reply is not None:
-                self.send(reply)
+                self.wire.send(reply)
             if self.dbg.exited is not None and pkt[:1] in (b"c", b"s", b"v", b"b", b"C", b"S"):
                 self._finish()
 
     def _finish(self) -> None:
         ev = self.dbg.exited
-        self.conn.close()
+        self.wire.close()
         if ev.reason == "exited":
             raise ProcessExit(ev.exit_status)
         raise ProcessKilled(ev.signo)
+
+    def handle(self, pkt: bytes) -> bytes | str | None:
+        """One packet's reply (None: already sent). Unknown packets get the empty reply, as
+        the protocol asks (vMustReplyEmpty and everything elfemu does not support)."""
+        if pkt == b"\x03":
+            return self.stop_reply(StopEvent("signal", addr=self.dbg.pc, signo=2))
+        cmd = pkt.decode("latin-1")  # latin-1 keeps binary payloads (X, vFile) byte for byte
+        fn = self.packets.get(packet_name(cmd))
+        return fn(cmd) if fn is not None else ""
 
     def stop_reply(self, ev: StopEvent) -> str:
         self.last = ev
@@ -229,40 +152,145 @@ class GdbStub:
             fault = self.dbg.pending_fault
             if fault is not None and fault.signo == ev.signo:
                 return fault.siginfo()
-            pending = self.dbg.proc.sig.pending.get(ev.signo) if hasattr(self.dbg.proc, "sig") else None
+            pending = self.dbg.proc.sig.pending.get(ev.signo)
             return dict(pending or {"si_signo": ev.signo, "si_code": SI_KERNEL})
         return {"si_signo": 5, "si_code": TRAP_TRACE, "si_addr": self.dbg.pc}
 
-    def _regs_hex(self) -> str:
-        d = self.dbg
-        return "".join((d.read_register(n) & ((1 << (8 * size)) - 1)).to_bytes(size, "little").hex()
-                       for n, size in REGS)
+    # ----- queries and settings ------------------------------------------------------
+    def q_supported(self, cmd: str) -> str:
+        self.swbreak = "swbreak+" in cmd
+        self.multiprocess = "multiprocess+" in cmd
+        return SUPPORTED + (";multiprocess+" if self.multiprocess else "")
 
-    def _read_mem(self, addr: int, length: int) -> bytes:
+    def q_start_no_ack(self, cmd: str) -> None:
+        self.wire.send("OK")  # still acknowledged: the last packet that is
+        self.wire.ack = False
+
+    def q_xfer(self, cmd: str) -> bytes | str:
+        """qXfer:OBJECT:read:ANNEX:OFFSET,LENGTH for the objects qSupported announced."""
+        parts = cmd.split(":", 4)
+        if len(parts) < 5 or parts[2] != "read":
+            return "E00"
+        _, obj, _, annex, window = parts
+        proc = self.dbg.proc
+        if obj == "features" and annex == "target.xml":
+            return xfer(TARGET_XML, window)
+        if obj == "exec-file":
+            return xfer(os.fsencode(proc.exe), window)
+        if obj == "auxv" and not annex:
+            return xfer(loader.auxv_bytes(proc.mem, proc.rsp0), window)
+        if obj == "siginfo" and not annex:
+            return xfer(pack_siginfo(self.siginfo()), window)
+        return "E00"
+
+    def q_catch_syscalls(self, cmd: str) -> str:
+        on, *numbers = cmd[len("QCatchSyscalls:"):].split(";")
+        self.dbg.catch_syscalls = None if on == "0" else {int(n, 16) for n in numbers} if numbers else ALL_SYSCALLS
+        return "OK"
+
+    def v_file(self, cmd: str) -> bytes | str:
+        reply = self.files.handle(cmd[len("vFile:"):].encode("latin-1"))
+        return reply if isinstance(reply, str) else reply[0].encode() + escape(reply[1])
+
+    def halt_reason(self, cmd: str) -> str:
+        return self.stop_reply(self.last if self.last.reason != "step" else StopEvent("signal", signo=5))
+
+    # ----- registers and memory --------------------------------------------------------
+    def read_registers(self, cmd: str) -> str:
+        d = self.dbg
+        return "".join(register_bytes(d.read_register(name), size).hex() for name, size in REGS)
+
+    def write_registers(self, cmd: str) -> str:
+        data = bytes.fromhex(cmd[1:])
+        pos = 0
+        for name, size in REGS:
+            if pos + size <= len(data):
+                self.dbg.write_register(name, int.from_bytes(data[pos:pos + size], "little"))
+            pos += size
+        return "OK"
+
+    def read_register(self, cmd: str) -> str:
+        n = int(cmd[1:], 16)
+        if n >= len(REGS):
+            return "E01"
+        name, size = REGS[n]
+        return register_bytes(self.dbg.read_register(name), size).hex()
+
+    def write_register(self, cmd: str) -> str:
+        n, val = cmd[1:].split("=")
+        n = int(n, 16)
+        if n >= len(REGS):
+            return "E01"
+        self.dbg.write_register(REGS[n][0], int.from_bytes(bytes.fromhex(val), "little"))
+        return "OK"
+
+    def read_memory(self, cmd: str) -> str:
+        """m ADDR,LENGTH: as much as is readable from ADDR on (an error only when nothing is)."""
+        addr, length = (int(x, 16) for x in cmd[1:].split(","))
         out = b""
-        while length > 0:
-            chunk = min(length, 0x1000 - (addr & 0xFFF))
+        want = length
+        while want > 0:
+            chunk = min(want, 0x1000 - (addr & 0xFFF))
             try:
                 out += self.dbg.read_memory(addr, chunk)
             except GuestFault:
                 break
-            addr, length = addr + chunk, length - chunk
-        return out
+            addr, want = addr + chunk, want - chunk
+        return out.hex() if out or not length else "E14"
 
-    def _xfer(self, data: bytes, args: str) -> bytes:
-        off, length = (int(x, 16) for x in args.split(","))
-        piece = data[off:off + length]
-        return (b"l" if off + length >= len(data) else b"m") + escape(piece)
+    def write_memory(self, cmd: str) -> str:
+        """M ADDR,LENGTH:HEX and X ADDR,LENGTH:BINARY (escaped)."""
+        head, _, body = cmd[1:].encode("latin-1").partition(b":")
+        addr, length = (int(x, 16) for x in head.decode().split(","))
+        data = bytes.fromhex(body.decode()) if cmd[0] == "M" else unescape(body)
+        if length == 0:
+            return "OK"
+        try:
+            self.dbg.write_memory(addr, data[:length])
+        except GuestFault:
+            return "E14"
+        return "OK"
 
-    def _resume(self, action: str) -> str:
+    def point(self, cmd: str) -> str:
+        """Z/z TYPE,ADDR,KIND: insert/remove breakpoints (0, 1) and write/access watchpoints (2, 4).
+        x86 debug registers cannot watch reads alone, so gdb on Linux makes `rwatch` an access
+        watchpoint and reports the hits that left the value alone; refusing Z3 gets exactly that."""
+        d, insert, kind = self.dbg, cmd[0] == "Z", cmd[1:2]
+        if kind in ("0", "1") and cmd[2:3] == ",":
+            addr = int(cmd.split(",")[1], 16)
+            if insert:
+                d.add_breakpoint(addr)
+            else:
+                d.remove_breakpoint(addr)
+            return "OK"
+        if kind in WATCH_KINDS and cmd[2:3] == ",":
+            _, a, n = cmd.split(",")[:3]
+            addr, length = int(a, 16), int(n.split(";")[0], 16)
+            if insert:
+                d.add_watchpoint(addr, length, WATCH_KINDS[kind])
+            else:
+                d.remove_watchpoint(addr, length, WATCH_KINDS[kind])
+            return "OK"
+        return ""
+
+    # ----- running -------------------------------------------------------------------
+    def v_cont(self, cmd: str) -> str:
+        """vCont;ACTION[:thread]...: the first action for the one thread."""
+        return self.resume(cmd[len("vCont;"):].split(";")[0].split(":")[0])
+
+    def resume(self, cmd: str) -> str:
+        """s/c (and S/C with a signal): resuming without a signal leaves a stopped-at fault undelivered."""
         d = self.dbg
-        if action == "s":
+        if cmd[:1] in ("s", "c"):
+            d.pending_fault = None
+        if cmd[:1] in ("s", "S"):
             return self.stop_reply(d.stepi(1))
-        if action == "c":
-            return self.stop_reply(self._interruptible(d.cont))
-        if action == "bs":
-            return self.stop_reply(d.reverse_stepi(1))
-        return self.stop_reply(self._interruptible(d.reverse_cont))
+        return self.stop_reply(self._interruptible(d.cont))
+
+    def reverse(self, cmd: str) -> str:
+        """bs/bc: reverse-stepi and reverse-continue."""
+        d = self.dbg
+        return self.stop_reply(d.reverse_stepi(1) if cmd == "bs" else self._interruptible(d.reverse_cont))
 
     def _interruptible(self, fn) -> StopEvent:
         """Run fn; a ^C from gdb meanwhile stops the emulation (cont then reports SIGINT)."""
@@ -272,13 +300,13 @@ class GdbStub:
         def watch():
             while not done.is_set():
                 try:
-                    r, _, _ = select.select([self.conn], [], [], 0.1)
-                    data = self.conn.recv(1, socket.MSG_PEEK) if r and not done.is_set() else None
+                    r, _, _ = select.select([self.wire.conn], [], [], 0.1)
+                    data = self.wire.conn.recv(1, socket.MSG_PEEK) if r and not done.is_set() else None
                 except (OSError, ValueError):
                     return
                 if r:
                     if data == b"\x03":
-                        self.conn.recv(1)
+                        self.wire.conn.recv(1)
                         hit.append(1)
                         self.dbg.interrupt()
                     return
@@ -294,145 +322,23 @@ class GdbStub:
             ev = StopEvent("signal", addr=self.dbg.pc, signo=2)
         return ev
 
-    def handle(self, pkt: bytes) -> bytes | str | None:
-        d = self.dbg
-        if pkt == b"\x03":
-            return self.stop_reply(StopEvent("signal", addr=d.pc, signo=2))
-        cmd = pkt.decode("latin-1")
-        if cmd.startswith("qSupported"):
-            self.swbreak = "swbreak+" in cmd
-            self.multiprocess = "multiprocess+" in cmd
-            return ("PacketSize=47ff;qXfer:features:read+;qXfer:exec-file:read+;qXfer:auxv:read+;"
-                    "qXfer:siginfo:read+;ReverseStep+;ReverseContinue+;swbreak+;QStartNoAckMode+;"
-                    "vContSupported+;QCatchSyscalls+" + (";multiprocess+" if self.multiprocess else ""))
-        if cmd == "QStartNoAckMode":
-            self.send("OK")
-            self.ack = False
-            return None
-        if cmd.startswith("qXfer:features:read:target.xml:"):
-            return self._xfer(TARGET_XML, cmd.split(":", 4)[4])
-        if cmd.startswith("qXfer:exec-file:read:"):
-            return self._xfer(os.fsencode(d.proc.exe), cmd.split(":")[4])
-        if cmd.startswith("qXfer:auxv:read::"):
-            return self._xfer(loader.auxv_bytes(d.proc.mem, d.proc.rsp0), cmd.split(":")[4])
-        if cmd.startswith("QCatchSyscalls:"):
-            on, *numbers = cmd[15:].split(";")
-            d.catch_syscalls = None if on == "0" else {int(n, 16) for n in numbers} if numbers else ALL_SYSCALLS
-            return "OK"
-        if cmd.startswith("qXfer:siginfo:read::"):
-            return self._xfer(pack_siginfo(self.siginfo()), cmd.split(":")[4])
-        if cmd.startswith("qXfer:"):
-            return "E00"
-        if pkt.startswith(b"vFile:"):
-            reply = self.files.handle(pkt[6:])
-            return reply if isinstance(reply, str) else reply[0].encode() + escape(reply[1])
-        if cmd == "?":
-            return self.stop_reply(self.last if self.last.reason != "step" else StopEvent("signal", signo=5))
-        if cmd == "qAttached" or cmd.startswith("qAttached:"):
-            return "0"
-        if cmd == "qC":
-            return f"QC{self.thread_id()}"
-        if cmd == "qfThreadInfo":
-            return f"m{self.thread_id()}"
-        if cmd == "qsThreadInfo":
-            return "l"
-        if cmd.startswith("qSymbol") or cmd[:1] in ("H", "T"):
-            return "OK"
-        if cmd == "qOffsets":
-            return "Text=0;Data=0;Bss=0"
-        if cmd == "g":
-            return self._regs_hex()
-        if cmd.startswith("G"):
-            data = bytes.fromhex(cmd[1:])
-            pos = 0
-            for name, size in REGS:
-                if pos + size <= len(data):
-                    d.write_register(name, int.from_bytes(data[pos:pos + size], "little"))
-                pos += size
-            return "OK"
-        if cmd.startswith("p"):
-            n = int(cmd[1:], 16)
-            if n >= len(REGS):
-                return "E01"
-            name, size = REGS[n]
-            return (d.read_register(name) & ((1 << (8 * size)) - 1)).to_bytes(size, "little").hex()
-        if cmd.startswith("P"):
-            n, val = cmd[1:].split("=")
-            n = int(n, 16)
-            if n >= len(REGS):
-                return "E01"
-            d.write_register(REGS[n][0], int.from_bytes(bytes.fromhex(val), "little"))
-            return "OK"
-        if cmd.startswith("m"):
-            addr, length = (int(x, 16) for x in cmd[1:].split(","))
-            data = self._read_mem(addr, length)
-            return data.hex() if data or not length else "E14"
-        if cmd.startswith("M") or pkt.startswith(b"X"):
-            head, _, body = pkt[1:].partition(b":")
-            addr, length = (int(x, 16) for x in head.decode().split(","))
-            data = bytes.fromhex(body.decode()) if cmd[0] == "M" else unescape(body)
-            if length == 0:
-                return "OK"
-            try:
-                d.write_memory(addr, data[:length])
-            except GuestFault:
-                return "E14"
-            return "OK"
-        if cmd.startswith(("Z0,", "Z1,", "z0,", "z1,")):
-            addr = int(cmd.split(",")[1], 16)
-            if cmd[0] == "Z":
-                d.add_breakpoint(addr)
-            else:
-                d.remove_breakpoint(addr)
-            return "OK"
-        if cmd.startswith(("Z3,", "z3,")):
-            # x86 debug registers cannot watch reads alone, so gdb on Linux makes `rwatch` an access
-            # watchpoint and reports the hits that left the value alone; refusing Z3 gets exactly that.
-            return ""
-        if cmd.startswith(("Z2,", "z2,", "Z4,", "z4,")):
-            _, a, n = cmd.split(",")[:3]
-            addr, length, kind = int(a, 16), int(n.split(";")[0], 16), WATCH_KINDS[cmd[1]]
-            if cmd[0] == "Z":
-                d.add_watchpoint(addr, length, kind)
-            else:
-                d.remove_watchpoint(addr, length, kind)
-            return "OK"
-        if cmd == "vCont?":
-            return "vCont;c;C;s;S"
-        if cmd.startswith("vCont;"):
-            action = cmd[6:].split(";")[0].split(":")[0]
-            if action[:1] in ("s", "c"):  # resuming without a signal: a stopped-at fault is not delivered
-                d.pending_fault = None
-            return self._resume("s" if action[:1] in ("s", "S") else "c")
-        if cmd[:1] in ("s", "c", "S", "C"):
-            if cmd[:1] in ("s", "c"):
-                d.pending_fault = None
-            return self._resume(cmd[0].lower())
-        if cmd in ("bs", "bc"):
-            return self._resume(cmd)
-        if cmd == "vKill" or cmd.startswith("vKill;"):
-            self.send("OK")
-            kill_now()
-        if cmd == "k":
-            kill_now()
-        if cmd == "D" or cmd.startswith("D;"):
-            self.send("OK")
-            raise Detached()
-        return ""  # vMustReplyEmpty and everything we do not support
+    # ----- leaving ------------------------------------------------------------------------
+    def v_kill(self, cmd: str) -> None:
+        self.wire.send("OK")
+        kill_now()
+
+    def kill(self, cmd: str) -> None:
+        kill_now()
+
+    def detach(self, cmd: str) -> None:
+        self.wire.send("OK")
+        raise Detached()
 
 
 def kill_now() -> None:
     """gdb's kill: the guest (this host process) dies by SIGKILL, as a killed tracee would."""
     sys.stdout.flush()
     os.kill(os.getpid(), signal.SIGKILL)
-
-
-def listen(port: int) -> socket.socket:
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", port))
-    srv.listen(1)
-    return srv
 
 
 def serve(proc, port: int, dbg: Debugger | None = None) -> None:

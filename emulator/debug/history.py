@@ -10,6 +10,7 @@ crosses them; an edit in the past discards the recorded future.
 
 import bisect
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from emulator.debug import replay
 
@@ -40,6 +41,19 @@ class StopEvent:
     watch_kind: str = "write"  # or "read", "access"
     sysno: int = 0
     sysphase: str = ""  # "entry" | "return"
+
+
+class Hit(NamedTuple):
+    """What ended a stretch of execution, as the engine sees it (Debugger._event makes it a StopEvent)."""
+
+    kind: str  # "breakpoint" | "watchpoint" | "syscall" | "signal" | "exec" (a new image) | "end"
+    pos: int  # the instruction count it happened at (where execution now stands)
+    addr: int = 0  # breakpoint: its address; watchpoint: the address accessed
+    watch_kind: str = ""  # watchpoint: "write" | "read" | "access"
+    signo: int = 0  # signal: the fault's signal
+    sysno: int = 0  # syscall: the number caught
+    phase: str = ""  # syscall: "entry" (it runs next) | "return" (it ran)
+    ending: BaseException | None = None  # end: the ProcessExit or ProcessKilled
 
 
 class History:
@@ -127,13 +141,13 @@ class History:
             self._hits = []
             if end > snap.icount:
                 self._exec(end - snap.icount, "scan")
-            hits = [h for h in self._hits if h[0] < now]
+            hits = [h for h in self._hits if h.pos < now]
             if hits:
-                pos, kind, addr, waddr, *watch_kind = max(hits, key=lambda h: h[0])
-                self.goto(pos)
-                if kind == "breakpoint":
-                    return StopEvent("breakpoint", addr=addr)
-                return StopEvent("watchpoint", addr=self.proc.pc, watch_addr=waddr, watch_kind=watch_kind[0])
+                hit = max(hits, key=lambda h: h.pos)
+                self.goto(hit.pos)
+                if hit.kind == "breakpoint":
+                    return StopEvent("breakpoint", addr=hit.addr)
+                return StopEvent("watchpoint", addr=self.proc.pc, watch_addr=hit.addr, watch_kind=hit.watch_kind)
             end = snap.icount
         self.goto(self.history_start)
         return StopEvent("start-of-history", addr=self.proc.pc)

@@ -181,6 +181,12 @@ class Process:
         self._on_bad_access(self.uc, access, addr, 0, 0, None)
 
     def handle_cpu_error(self, exc: UcError) -> None:
+        self.handle_fault(self.cpu_error_fault(exc))
+
+    def cpu_error_fault(self, exc: UcError) -> Fault:
+        """The fault emu_start's error stands for (unless a hook already said): a bad access
+        located by faultaddr, an invalid instruction (SIGILL), else #GP (SIGSEGV, SI_KERNEL).
+        The one classification, for the run loop and the debugger alike."""
         if self.fault is None and exc.errno in MEMORY_ERRORS:
             self.classify_memory_fault(exc.errno)
         if self.fault is None:
@@ -188,7 +194,7 @@ class Process:
                 self.fault = Fault(signal.SIGILL, ILL_ILLOPN, self.cpu["rip"])
             else:
                 self.fault = Fault(signal.SIGSEGV, SI_KERNEL, 0)
-        self.handle_fault(self.fault)
+        return self.fault
 
     def handle_fault(self, fault: Fault) -> None:
         """A synchronous CPU fault. Without a guest handler (signals issue) it kills the process."""

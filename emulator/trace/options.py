@@ -1,25 +1,20 @@
 """strace's command line for `elfemu trace`: its short and long options, and --trace-insn.
 
-The syscall filter is computed once, from the one syscall table's names and classes, into
-the set of numbers to print; the tracer checks a number against it on each call. Options
-that only change how strace itself runs (--seccomp-bpf, -I, -D, -d) are accepted and ignored;
-those naming something elfemu cannot do (-p, -P, -k, inject) are refused, never half done.
+Both kinds are tables, as getopt sees them: SHORT maps a letter to what it sets, LONG a
+name to the letter it spells or to its own setter; -e's qualifiers (and the long options
+that spell one) are qualifiers.py's. Options that only change how strace itself runs
+(--seccomp-bpf, -I, -D, -d) are accepted and ignored; those naming something elfemu cannot do
+(-p, -k, -Y, inject) are refused, never half done.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import sys
 
-from syscalls.decode import xlat
-from syscalls.table import ROWS
+from emulator.trace.qualifiers import QUIETS, OptionError, apply_expr
 
-# strace's class names (-e trace=%NAME) -> the class words in the table's rows.
-CLASS_ALIASES = {"net": "network", "%stat": "%stat", "%statfs": "%statfs"}
 PRECISION = {"s": 0, "ms": 3, "us": 6, "ns": 9}
-STATUSES = {"successful", "failed", "unfinished", "unavailable", "detached"}
-QUIETS = {"attach", "exit", "path-resolution", "personality", "thread-execve"}
 SORT_KEYS = {"time": "time", "time_total": "time", "total_time": "time", "calls": "calls", "count": "calls",
              "errors": "errors", "error": "errors", "name": "name", "syscall": "name", "syscall_name": "name",
              "nothing": "nothing", "none": "nothing", "min-time": "min", "min_time": "min", "shortest": "min",
@@ -29,10 +24,6 @@ COLUMNS = {"time-percent": "percent", "time_percent": "percent", "percent": "per
            "max-time": "max", "max_time": "max", "longest": "max", "avg-time": "avg", "avg_time": "avg",
            "calls": "calls", "count": "calls", "errors": "errors", "error": "errors", "name": "name",
            "syscall": "name", "syscall_name": "name"}
-
-
-class OptionError(Exception):
-    pass
 
 
 class Options:
@@ -80,139 +71,6 @@ class Options:
         self.long_given: set[str] = set()  # long spellings strace refuses alongside their short ones
 
 
-def syscall_set(expr: str) -> set[int] | None:
-    """-e trace=EXPR: names, %classes, /regex, all/none, with a leading ! negating the set."""
-    neg = expr.startswith("!")
-    if neg:
-        expr = expr[1:]
-    chosen: set[int] = set()
-    everything = {s.nr for s in ROWS}
-    for item in filter(None, expr.split(",")):
-        quiet = item.startswith("?")
-        item = item.lstrip("?")
-        if item.endswith("@64"):
-            item = item[:-3]
-        if item == "all":
-            chosen |= everything
-        elif item == "none":
-            pass
-        elif item.startswith("/"):
-            rx = re.compile(item[1:])
-            chosen |= {s.nr for s in ROWS if rx.search(s.name)}
-        elif item.startswith("%") or item in ("file", "process", "network", "signal", "ipc", "desc", "memory"):
-            cls = item[1:] if item.startswith("%") else item
-            cls = CLASS_ALIASES.get(cls, cls)
-            hits = {s.nr for s in ROWS if cls in s.classes}
-            if not hits and cls not in KNOWN_CLASSES and not quiet:
-                raise OptionError(f"invalid system call '{item}'")
-            chosen |= hits
-        else:
-            hits = {s.nr for s in ROWS if s.name == item}
-            if not hits and item.isdigit():
-                hits = {int(item)}
-            if not hits and not quiet:
-                raise OptionError(f"invalid system call '{item}'")
-            chosen |= hits
-    return everything - chosen if neg else chosen
-
-
-KNOWN_CLASSES = {"file", "process", "network", "signal", "ipc", "desc", "memory", "creds", "clock", "stat",
-                 "lstat", "fstat", "%stat", "statfs", "fstatfs", "%statfs", "pure"}
-
-
-def signal_set(expr: str) -> set[int]:
-    neg = expr.startswith("!")
-    if neg:
-        expr = expr[1:]
-    allsigs = set(range(1, 65))
-    chosen: set[int] = set()
-    by_name = {name: n for n, name in xlat.SIGNALS}
-    for item in filter(None, expr.split(",")):
-        if item == "all":
-            chosen |= allsigs
-        elif item == "none":
-            pass
-        elif item.isdigit():
-            chosen.add(int(item))
-        else:
-            name = item.upper()
-            name = name if name.startswith("SIG") else "SIG" + name
-            if name not in by_name:
-                raise OptionError(f"invalid signal '{item}'")
-            chosen.add(by_name[name])
-    return allsigs - chosen if neg else chosen
-
-
-def word_set(expr: str, words: set[str], what: str) -> set[str]:
-    """status=/quiet=/decode-fds= sets: names from `words`, all/none, a leading ! negating."""
-    neg = expr.startswith("!")
-    if neg:
-        expr = expr[1:]
-    chosen: set[str] = set()
-    for item in filter(None, expr.split(",")):
-        if item == "all":
-            chosen |= words
-        elif item == "none":
-            pass
-        elif item in words:
-            chosen.add(item)
-        else:
-            raise OptionError(f"invalid {what} '{item}'")
-    return words - chosen if neg else chosen
-
-
-def fd_set(expr: str) -> set[int]:
-    neg = expr.startswith("!")
-    if neg:
-        expr = expr[1:]
-    chosen: set[int] = set()
-    for item in filter(None, expr.split(",")):
-        if item == "all":
-            chosen |= set(range(1 << 16))
-        elif item == "none":
-            pass
-        elif item.isdigit():
-            chosen.add(int(item))
-        else:
-            raise OptionError(f"invalid descriptor '{item}'")
-    return set(range(1 << 16)) - chosen if neg else chosen
-
-
-def apply_expr(opts: Options, expr: str) -> None:
-    key, sep, value = expr.partition("=")
-    if not sep:
-        key, value = "trace", expr
-    key = key.replace("_", "-")
-    if key in ("trace", "t"):
-        s = syscall_set(value)
-        opts.trace = s if opts.trace is None else opts.trace | s
-    elif key in ("signal", "signals", "s"):
-        opts.signals = signal_set(value)
-    elif key == "status":
-        opts.status = word_set(value, STATUSES, "status")
-    elif key in ("quiet", "silent", "silence", "q"):
-        opts.quiet = word_set(value, QUIETS, "quiet")
-        opts.long_given.add("quiet")
-    elif key in ("read", "reads", "r"):
-        opts.read_fds = fd_set(value)
-    elif key in ("write", "writes", "w"):
-        opts.write_fds = fd_set(value)
-    elif key in ("raw", "x"):
-        opts.raw = syscall_set(value) or set()
-    elif key in ("verbose", "v"):
-        if (syscall_set(value) or set()) != syscall_set("all"):
-            raise OptionError("-e verbose= other than all is not supported by elfemu")
-    elif key in ("abbrev", "a"):  # only execve's environment is unabbreviated yet (-v)
-        opts.verbose = 59 not in (syscall_set(value) or set())
-    elif key in ("decode-fds", "decode-fd"):
-        kinds = word_set(value, {"path", "socket", "dev", "pidfd", "signalfd"}, "decode-fds")
-        opts.show_paths = 2 if kinds - {"path"} else 1 if kinds else 0
-    elif key == "kvm":
-        pass
-    else:
-        raise OptionError(f"unsupported -e qualifier '{key}'")
-
-
 def set_precision(value: str, what: str) -> int:
     if value not in PRECISION:
         raise OptionError(f"invalid {what} precision '{value}'")
@@ -246,147 +104,198 @@ def number(value: str, what: str) -> int:
     return int(value)
 
 
+def sets(**fields):
+    """A setter for an option that only stores fixed values (most flags)."""
+    def apply(opts: Options, _value) -> None:
+        for name, value in fields.items():
+            setattr(opts, name, value.copy() if isinstance(value, set) else value)
+    return apply
+
+
+def ignored(opts: Options, value) -> None:
+    """How strace itself stops, its overhead estimate, the user it runs as: no effect on output."""
+
+
+def refused(text: str):
+    def apply(opts: Options, _value) -> None:
+        raise OptionError(text)
+    return apply
+
+
+def output_file(opts: Options, value: str) -> None:
+    opts.output = value
+
+
+def string_limit(opts: Options, value: str) -> None:
+    opts.strsize = number(value, "-s")
+
+
+def columns(opts: Options, value: str) -> None:
+    opts.column = number(value, "-a")
+
+
+def sort_by(opts: Options, value: str) -> None:
+    key = SORT_KEYS.get(value)
+    if key is None:
+        raise OptionError(f"invalid sortby: '{value}'")
+    opts.sort_by = key
+
+
+def summary_columns(opts: Options, value: str) -> None:
+    cols = [COLUMNS.get(v) for v in value.split(",")]
+    if None in cols:
+        raise OptionError(f"invalid -U argument: '{value}'")
+    opts.summary_columns = cols
+
+
+def const_style(opts: Options, value: str) -> None:
+    if value not in ("raw", "abbrev", "verbose"):
+        raise OptionError(f"invalid -X argument: '{value}'")
+    opts.const_style = value
+
+
+def environment(opts: Options, value: str) -> None:
+    var, sep, val = value.partition("=")
+    opts.env.append((var, val if sep else None))
+
+
+def detach_on(opts: Options, value: str) -> None:
+    if value != "execve":
+        raise OptionError(f"Syscall '{value}' for -b isn't supported")
+    opts.detach_on_execve = True
+
+
+def trace_path(opts: Options, value: str) -> None:
+    opts.trace_paths.add(value)
+    real = os.path.realpath(value)
+    if os.path.exists(value) and real != value:  # strace follows symlinks once, at the start
+        opts.trace_paths.add(real)
+
+
+def follow(opts: Options, _value) -> None:
+    opts.f_count += 1
+
+
+def timestamps(opts: Options, _value) -> None:
+    opts.timestamps += 1
+    opts._t_given = True
+    opts.stamp_format = "unix" if opts.timestamps >= 3 else "time"
+    opts.stamp_digits = 6 if opts.timestamps >= 2 else 0
+
+
+def decode_fds(opts: Options, _value) -> None:
+    opts.y_count += 1
+    opts.show_paths = min(opts.y_count, 2)
+
+
+def summary(only: bool):
+    """-c (only the table) or -C (the trace and the table)."""
+    def apply(opts: Options, _value) -> None:
+        if opts.summary and opts.summary_only != only:
+            raise OptionError("-c/--summary-only and -C/--summary are mutually exclusive")
+        opts.summary, opts.summary_only = True, only
+    return apply
+
+
+def quieter(opts: Options, _value) -> None:
+    opts.q_count += 1  # -q attach,personality; -qq and exit; -qqq all
+    opts.quiet = [set(), {"attach", "personality"}, {"attach", "personality", "exit"}][opts.q_count] \
+        if opts.q_count < 3 else set(QUIETS)
+
+
+def hex_strings(opts: Options, _value) -> None:
+    opts.x_count += 1
+    opts.strings_hex = 3 if opts.x_count >= 2 else 2
+
+
+# -LETTER -> (what it sets, does it take a value). strace's getopt string, as a table.
+SHORT = {
+    "o": (output_file, True), "e": (apply_expr, True), "s": (string_limit, True), "a": (columns, True),
+    "S": (sort_by, True), "U": (summary_columns, True), "X": (const_style, True), "E": (environment, True),
+    "b": (detach_on, True), "P": (trace_path, True),
+    "I": (ignored, True), "O": (ignored, True), "u": (ignored, True), "d": (ignored, False), "D": (ignored, False),
+    "p": (refused("-p is not supported by elfemu"), True), "k": (refused("-k is not supported by elfemu"), False),
+    "Y": (refused("-Y is not supported by elfemu"), False),
+    "f": (follow, False), "t": (timestamps, False), "T": (sets(durations=True), False),
+    "r": (sets(relative=True), False), "y": (decode_fds, False), "c": (summary(only=True), False),
+    "C": (summary(only=False), False), "w": (sets(summary_wall=True), False), "q": (quieter, False),
+    "x": (hex_strings, False), "z": (sets(status={"successful"}), False), "Z": (sets(status={"failed"}), False),
+    "n": (sets(numbers=True), False), "i": (sets(ip=True), False), "v": (sets(verbose=True), False),
+    "A": (sets(append=True), False),
+}
+WITH_VALUE = {c for c, (_, takes) in SHORT.items() if takes}
+
+
 def apply_short(opts: Options, c: str, value: str | None) -> None:
     """One short option (value given for those that take one)."""
-    if c == "o":
-        opts.output = value
-    elif c == "e":
-        apply_expr(opts, value)
-    elif c == "s":
-        opts.strsize = number(value, "-s")
-    elif c == "a":
-        opts.column = number(value, "-a")
-    elif c == "S":
-        key = SORT_KEYS.get(value)
-        if key is None:
-            raise OptionError(f"invalid sortby: '{value}'")
-        opts.sort_by = key
-    elif c == "U":
-        cols = [COLUMNS.get(v) for v in value.split(",")]
-        if None in cols:
-            raise OptionError(f"invalid -U argument: '{value}'")
-        opts.summary_columns = cols
-    elif c == "X":
-        if value not in ("raw", "abbrev", "verbose"):
-            raise OptionError(f"invalid -X argument: '{value}'")
-        opts.const_style = value
-    elif c == "E":
-        var, sep, val = value.partition("=")
-        opts.env.append((var, val if sep else None))
-    elif c == "b":
-        if value != "execve":
-            raise OptionError(f"Syscall '{value}' for -b isn't supported")
-        opts.detach_on_execve = True
-    elif c in "IOu":
-        pass  # how strace itself stops, its overhead estimate, the user it runs as: no effect on output
-    elif c == "P":
-        opts.trace_paths.add(value)
-        real = os.path.realpath(value)
-        if os.path.exists(value) and real != value:  # strace follows symlinks once, at the start
-            opts.trace_paths.add(real)
-    elif c in "pkY":
-        raise OptionError(f"-{c} is not supported by elfemu")
-    elif c == "f":
-        opts.f_count += 1
-    elif c == "t":
-        opts.timestamps += 1
-        opts._t_given = True
-        opts.stamp_format = "unix" if opts.timestamps >= 3 else "time"
-        opts.stamp_digits = 6 if opts.timestamps >= 2 else 0
-    elif c == "T":
-        opts.durations = True
-    elif c == "r":
-        opts.relative = True
-    elif c == "y":
-        opts.y_count += 1
-        opts.show_paths = min(opts.y_count, 2)
-    elif c in "cC":
-        if opts.summary and opts.summary_only != (c == "c"):
-            raise OptionError("-c/--summary-only and -C/--summary are mutually exclusive")
-        opts.summary = True
-        opts.summary_only = c == "c"
-    elif c == "w":
-        opts.summary_wall = True
-    elif c == "q":
-        opts.q_count += 1  # -q attach,personality; -qq and exit; -qqq all
-        opts.quiet = [set(), {"attach", "personality"}, {"attach", "personality", "exit"}][min(opts.q_count, 3)] \
-            if opts.q_count < 3 else set(QUIETS)
-    elif c == "x":
-        opts.x_count += 1
-        opts.strings_hex = 3 if opts.x_count >= 2 else 2
-    elif c == "z":
-        opts.status = {"successful"}
-    elif c == "Z":
-        opts.status = {"failed"}
-    elif c == "n":
-        opts.numbers = True
-    elif c == "i":
-        opts.ip = True
-    elif c == "v":
-        opts.verbose = True
-    elif c == "A":
-        opts.append = True
-    elif c in "dD":
-        pass
-    else:
+    entry = SHORT.get(c)
+    if entry is None:
         raise OptionError(f"invalid option -- '{c}'")
+    entry[0](opts, value)
 
 
-WITH_VALUE = set("oesaSUXEIOupPb")
+def qualifier(key: str, default: str | None = None):
+    """A long option that spells an -e qualifier: --signal=X is -e signal=X."""
+    def apply(opts: Options, value: str | None) -> None:
+        apply_expr(opts, f"{key}={value or default}" if default else f"{key}={value}")
+    return apply
 
-# --name -> (short option it spells, or a handler; does it take a value: 0 no, 1 required, 2 optional)
+
+def quiet(opts: Options, value: str | None) -> None:
+    opts.long_given.add("quiet")
+    apply_expr(opts, f"quiet={value or 'attach,personality'}")
+
+
+def decode_pids(opts: Options, value: str | None) -> None:
+    if value != "pidns":  # comm (-Y) would name every pid's command
+        raise OptionError(f"--decode-pids={value} is not supported by elfemu")
+
+
+def absolute(opts: Options, value: str | None) -> None:
+    if opts._t_given:
+        raise OptionError("-t and --absolute-timestamps cannot be provided simultaneously")
+    absolute_timestamps(opts, value)
+
+
+def relative(opts: Options, value: str | None) -> None:
+    opts.relative = True
+    opts.relative_digits = set_precision(value or "us", "relative timestamp")
+
+
+def syscall_times(opts: Options, value: str | None) -> None:
+    opts.durations = True
+    opts.duration_digits = set_precision(value or "us", "syscall time")
+
+
+# --name -> (the short option it spells, or its own setter; does it take a value: 0 no, 1 required, 2 optional)
 LONG = {
     "output": ("o", 1), "trace": ("e", 1), "string-limit": ("s", 1), "columns": ("a", 1),
     "summary-sort-by": ("S", 1), "summary-columns": ("U", 1), "const-print-style": ("X", 1), "env": ("E", 1),
     "interruptible": ("I", 1), "summary-syscall-overhead": ("O", 1), "user": ("u", 1), "detach-on": ("b", 1),
     "attach": ("p", 1), "trace-path": ("P", 1), "stack-traces": ("k", 0),
-    "follow-forks": ("f", 0), "summary-only": ("c", 0), "summary": ("C", 0), "summary-wall-clock": ("w", 0),
-    "successful-only": ("z", 0), "failed-only": ("Z", 0), "syscall-number": ("n", 0),
+    "follow-forks": (sets(follow=True), 0), "summary-only": ("c", 0), "summary": ("C", 0),
+    "summary-wall-clock": ("w", 0), "successful-only": ("z", 0), "failed-only": ("Z", 0), "syscall-number": ("n", 0),
     "instruction-pointer": ("i", 0), "no-abbrev": ("v", 0), "output-append-mode": ("A", 0), "debug": ("d", 0),
-    "signal": ("signal", 1), "status": ("status", 1), "abbrev": ("abbrev", 1), "verbose": ("verbose", 1),
-    "raw": ("raw", 1), "read": ("read", 1), "write": ("write", 1), "kvm": ("kvm", 1),
-    "quiet": ("quiet", 2), "silent": ("quiet", 2), "silence": ("quiet", 2), "decode-fds": ("decode-fds", 2), "daemonize": ("D", 2),
-    "decode-pids": ("pids", 1),
-    "seccomp-bpf": ("", 0), "tips": ("", 2),
-    "output-separately": ("separately", 0), "absolute-timestamps": ("absolute", 2),
-    "relative-timestamps": ("relative", 2), "syscall-times": ("times", 2), "strings-in-hex": ("hex", 2),
-    "inject": ("inject", 1), "fault": ("inject", 1),
+    "signal": (qualifier("signal"), 1), "status": (qualifier("status"), 1), "abbrev": (qualifier("abbrev"), 1),
+    "verbose": (qualifier("verbose"), 1), "raw": (qualifier("raw"), 1), "read": (qualifier("read"), 1),
+    "write": (qualifier("write"), 1), "kvm": (qualifier("kvm"), 1),
+    "quiet": (quiet, 2), "silent": (quiet, 2), "silence": (quiet, 2),
+    "decode-fds": (qualifier("decode-fds", "path"), 2), "daemonize": ("D", 2), "decode-pids": (decode_pids, 1),
+    "seccomp-bpf": (ignored, 0), "tips": (ignored, 2),
+    "output-separately": (sets(separate=True), 0), "absolute-timestamps": (absolute, 2),
+    "relative-timestamps": (relative, 2), "syscall-times": (syscall_times, 2), "strings-in-hex": (strings_in_hex, 2),
+    "inject": (refused("--inject is not supported by elfemu"), 1),
+    "fault": (refused("--fault is not supported by elfemu"), 1),
 }
 
 
 def apply_long(opts: Options, name: str, value: str | None) -> None:
     what, _ = LONG[name]
     opts.long_given.add(name)
-    if name == "follow-forks":
-        opts.follow = True
-    elif len(what) == 1:
+    if isinstance(what, str):
         apply_short(opts, what, value)
-    elif what in ("signal", "status", "abbrev", "verbose", "raw", "read", "write", "kvm"):
-        apply_expr(opts, f"{what}={value}")
-    elif what == "quiet":
-        opts.long_given.add("quiet")
-        apply_expr(opts, f"quiet={value or 'attach,personality'}")
-    elif what == "decode-fds":
-        apply_expr(opts, f"decode-fds={value or 'path'}")
-    elif what == "pids":
-        if value != "pidns":  # comm (-Y) would name every pid's command
-            raise OptionError(f"--decode-pids={value} is not supported by elfemu")
-    elif what == "separately":
-        opts.separate = True
-    elif what == "absolute":
-        if opts._t_given:
-            raise OptionError("-t and --absolute-timestamps cannot be provided simultaneously")
-        absolute_timestamps(opts, value)
-    elif what == "relative":
-        opts.relative = True
-        opts.relative_digits = set_precision(value or "us", "relative timestamp")
-    elif what == "times":
-        opts.durations = True
-        opts.duration_digits = set_precision(value or "us", "syscall time")
-    elif what == "hex":
-        strings_in_hex(opts, value)
-    elif what == "inject":
-        raise OptionError(f"--{name} is not supported by elfemu")
+    else:
+        what(opts, value)
 
 
 def long_option(opts: Options, argv: list[str], i: int) -> int:

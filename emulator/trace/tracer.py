@@ -3,156 +3,67 @@
 dispatch.py calls enter() before a handler and exit() after it (unwind() when the handler
 ends the process or replaces the image). Input arguments are formatted on entry, output
 arguments on return; each type in the row prints itself (syscalls/decode/: types.py, structs.py and their siblings).
+What a call's line is made of, between those two moments, is callline.py's; where lines go
+(stderr, -o, -ff files) and the page that forked processes share is output.py's.
 
 With -f every guest process is a host process (fork happens inside a handler), so the
 tracer object continues in the child. What strace shows across processes — the
 `[pid N] ` prefix while more than one process is traced, and `<unfinished ...>` /
-`<... NAME resumed>` when lines interleave — lives in a small shared memory page created
-before the first fork, guarded by a POSIX record lock (those are per process).
+`<... NAME resumed>` when lines interleave — is decided here from that shared page.
 """
 
 from __future__ import annotations
 
-import fcntl
-import mmap
 import os
-import struct
 import sys
-import tempfile
 import time
 
-from emulator.errors import GuestFault, ImageReplaced
+from emulator.errors import ImageReplaced
+from emulator.trace.callline import CallLine, Plan, make_plan, separates_itself, sigreturn_mask, touches
 from emulator.trace.options import Options, parse_options  # noqa: F401 - parse_options re-exported
+from emulator.trace.output import NPROCS, UNFINISHED, Output, Shared, fraction, stamp_text
 from emulator.trace.summary import Summary
 from syscalls.decode import xlat
-from syscalls.decode.sigstructs import siginfo_text, sigset_text
-from syscalls.decode.text import CONST_STYLE, errno_text, fd_path, quote, s32, set_string_style
+from syscalls.decode.sigstructs import siginfo_text
+from syscalls.decode.text import CONST_STYLE, errno_text, quote, s32, set_string_style
 from syscalls.decode.types import Fd, TraceContext
+from syscalls.table import BY_NAME
 
-FORK_NRS = {56, 57, 58, 435}
-NPROCS, UNFINISHED = 0, 1  # slots (int64) in the shared page
-
-
-def _hex(t, raw) -> str:
-    return f"{raw:#x}" if raw else "0"
-
-
-def sigreturn_mask(t, proc) -> str:
-    data = t.read(proc.cpu["rsp"] + 0x128, 8)
-    return "{mask=" + (sigset_text(int.from_bytes(data, "little")) if data else "?") + "}"
-
-
-def _fraction(ns: int, digits: int) -> str:
-    """strace's sub-second part at a precision of s/ms/us/ns (truncated, as strace's is)."""
-    return "." + f"{ns % 1_000_000_000:09d}"[:digits] if digits else ""
-
-
-def _separates_itself(call, i: int) -> bool:
-    """Does argument i print its own leading ", " at exit (clone's tail), as strace's decoder does?"""
-    args = call.spec.args
-    return i < len(args) and getattr(args[i], "sep_at_exit", False)
-
-
-class Output:
-    """Where lines go: stderr unbuffered (keeps order with the guest's own stderr), -o files buffered."""
-
-    def __init__(self, path: str | None, buffered: bool = True, append: bool = False):
-        if path is None:
-            self.fd, self.buffered = 2, False
-        else:
-            flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC | (0 if append else os.O_TRUNC)
-            self.fd = os.open(path, flags, 0o666)
-            self.buffered = buffered  # with -f, lines of several processes interleave: no buffering
-        self.buf: list[str] = []
-        self.size = 0
-
-    def write(self, text: str) -> None:
-        if self.buffered:
-            self.buf.append(text)
-            self.size += len(text)
-            if self.size > 65536:
-                self.flush()
-        else:
-            _write_all(self.fd, text.encode(errors="surrogateescape"))
-
-    def flush(self) -> None:
-        if self.buf:
-            data = "".join(self.buf).encode(errors="surrogateescape")
-            self.buf, self.size = [], 0
-            _write_all(self.fd, data)
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    while data:
-        n = os.write(fd, data)
-        data = data[n:]
-
-
-class Shared:
-    """State every traced process sees: how many are alive, who has an unfinished line."""
-
-    def __init__(self):
-        self.page = mmap.mmap(-1, 4096)
-        tmp = tempfile.TemporaryFile()
-        self.lockfd = os.dup(tmp.fileno())
-        tmp.close()
-        self.set(NPROCS, 1)
-
-    def get(self, slot: int) -> int:
-        return struct.unpack_from("<q", self.page, slot * 8)[0]
-
-    def set(self, slot: int, value: int) -> None:
-        struct.pack_into("<q", self.page, slot * 8, value)
-
-    def append(self, text: str) -> None:
-        """Children's -c counts, kept in the lock file until the main process prints the table."""
-        self.lock()
-        try:
-            os.lseek(self.lockfd, 0, os.SEEK_END)
-            _write_all(self.lockfd, text.encode())
-        finally:
-            self.unlock()
-
-    def read_all(self) -> str:
-        size = os.fstat(self.lockfd).st_size
-        return os.pread(self.lockfd, size, 0).decode() if size else ""
-
-    def lock(self) -> None:
-        fcntl.lockf(self.lockfd, fcntl.LOCK_EX)
-
-    def unlock(self) -> None:
-        fcntl.lockf(self.lockfd, fcntl.LOCK_UN)
+SYS_EXECVE = BY_NAME["execve"].nr
+SYS_RT_SIGRETURN = BY_NAME["rt_sigreturn"].nr
+FORK_NRS = frozenset(BY_NAME[name].nr for name in ("clone", "fork", "vfork", "clone3"))  # a child may appear
 
 
 class Tracer:
+    """strace for one guest process (and, with -f, the children it forks: the object goes with them)."""
+
     def __init__(self, opts: Options):
         self.opts = opts
         self.pid = self.main_pid = os.getpid()
         self.separate = opts.separate  # -ff -o F: each process writes F.PID, as if traced alone
         self.out = Output(self.output_path(), buffered=not opts.follow or self.separate, append=opts.append)
-        self.shared = Shared() if opts.follow and not self.separate else None
-        self.summary = Summary(opts) if opts.summary else None
+        self.shared = Shared() if opts.follow and not self.separate else None  # -f: the page all processes see
+        self.summary = Summary(opts) if opts.summary else None  # -c/-C: the counts
         self.counting_only = opts.summary_only  # -c prints only the table, -C the trace as well
-        self.column = max(opts.column - 1, 0)
-        self.dumping = bool(opts.read_fds or opts.write_fds)
-        self.paths = opts.trace_paths
-        self.status = opts.status
-        self.quiet = opts.quiet
-        self.last_nr = 59  # -n shows the last syscall's number on every line
+        self.column = max(opts.column - 1, 0)  # -a: where " = result" aligns
+        self.dumping = bool(opts.read_fds or opts.write_fds)  # -e read=/write=: hex dumps after lines
+        self.paths = opts.trace_paths  # -P: only calls naming these files
+        self.status = opts.status  # -z/-Z/-e status=: which results print (None: all)
+        self.quiet = opts.quiet  # -q/-e quiet=: lifecycle lines left out
+        self.last_nr = SYS_EXECVE  # -n shows the last syscall's number on every line
         self.ip: int | None = None  # -i: where the guest resumes after the current event
         set_string_style(opts.strings_hex)
         CONST_STYLE[0] = opts.const_style
-        self.selected = opts.trace
-        self.signals = opts.signals
-        self.last_time = None
+        self.selected = opts.trace  # -e trace=: the numbers to print (None: all)
+        self.signals = opts.signals  # -e signal=: the signals to print (None: all)
+        self.last_time: int | None = None  # -r: when the previous line started (ns)
         self.pending_head = False  # this process wrote a line start still waiting for its end
-        self.last_signal = None
-        self.insn = None
-        self.head_len = 0
+        self.last_signal: int | None = None  # the last --- SIG --- line's signal (a kill does not repeat it)
+        self.head_len = 0  # length of that line start (to align its end)
         self.entry_prefix = ""  # the current call's line leader, taken at its entry
         self.in_call = False  # a traced call has started and its line is not finished
         self.deferred: list[str] = []  # signal lines waiting for that line
-        self.plans: dict[int, tuple] = {}
+        self.plans: dict[int, Plan] = {}  # per syscall number, made at its first call
         # a line leader beyond the pid: written when a call starts, as strace does
         self.stamped = bool(opts.stamp_format or opts.relative or opts.numbers or opts.ip)
 
@@ -161,6 +72,7 @@ class Tracer:
 
     # ----- line machinery -------------------------------------------------------------------
     def prefix(self) -> str:
+        """A line's leader: `[pid N] ` (or `PID ` with -o), then -t/-r stamps, -n and -i."""
         p = ""
         if self.shared is not None:
             if self.opts.output is not None:
@@ -170,29 +82,15 @@ class Tracer:
         if not self.stamped:
             return p
         o = self.opts
-        p += self.stamp(time.time_ns())
+        now = time.time_ns()
+        p += stamp_text(o, now, self.last_time)
+        if o.relative:
+            self.last_time = now
         if o.numbers:
             p += f"[{self.last_nr:4d}] "
         if o.ip:
             p += f"[{self.ip:016x}] " if self.ip is not None else "[????????????????] "
         return p
-
-    def stamp(self, now: int) -> str:
-        """-t/-tt/-ttt/-r and their long forms: nanoseconds since the epoch in, text out."""
-        o = self.opts
-        text = ""
-        if o.stamp_format == "unix":
-            text = f"{now // 1_000_000_000}{_fraction(now, o.stamp_digits)} "
-        elif o.stamp_format == "time":
-            secs = time.strftime("%H:%M:%S", time.localtime(now // 1_000_000_000))
-            text = f"{secs}{_fraction(now, o.stamp_digits)} "
-        if o.relative:
-            last = self.last_time if self.last_time is not None else now
-            self.last_time = now
-            d = max(now - last, 0)
-            rel = f"{d // 1_000_000_000:6d}{_fraction(d, o.relative_digits)}"
-            return f"{text}(+{rel}) " if text else rel + " "  # -t -r: 16:15:42 (+     0.000255)
-        return text
 
     def emit(self, text: str) -> None:
         """A whole line (lifecycle lines): with the prefix."""
@@ -217,17 +115,13 @@ class Tracer:
             self.out.write(" <unfinished ...>\n")
             sh.set(UNFINISHED, 0)
 
-    def _multi(self) -> bool:
-        sh = self.shared
-        return sh is not None and sh.get(NPROCS) > 1
-
     # ----- the dispatch interface -------------------------------------------------------------
     def start(self, proc, path, argv, envp):
         """The first line: strace shows the execve that started the program."""
         self.hide_fds(proc)
         if self.opts.insn_range:
             self.install_insn_hook(proc)
-        if self.selected is not None and 59 not in self.selected or self.paths and path not in self.paths:
+        if self.selected is not None and SYS_EXECVE not in self.selected or self.paths and path not in self.paths:
             return
         if self.summary is not None:
             self.summary.add("execve", False, 0.0)
@@ -238,7 +132,7 @@ class Tracer:
         # strace's child calls execve from its own libc: no guest address to show; the entry point stands in
         self.ip = proc.pc
         envp_addr = proc.rsp0 + 8 * (len(argv) + 2)
-        if 59 in self.opts.raw:
+        if SYS_EXECVE in self.opts.raw:
             self.emit(f"execve({proc.rsp0 + 8:#x}, {proc.rsp0 + 8:#x}, {envp_addr:#x}) = 0\n")
             return
         if self.opts.verbose:
@@ -262,70 +156,38 @@ class Tracer:
         if self.shared is not None:
             self.shared.lockfd = proc.fds.hide(self.shared.lockfd)
 
-    def plan(self, call):
-        """Per syscall, once: which arguments print on entry, which on return (bound formatters)."""
-        spec = call.spec
-        ret_format = spec.ret.format
-        if not spec.args and spec.handler is None and spec.name.startswith("syscall_"):
-            ins = [(i, _hex) for i in range(6)]
-            outs, head_n, n = [], 6, 6
-        elif call.nr in self.opts.raw:  # -e raw=: every argument and the result as hex numbers
-            n = len(spec.args)
-            ins, outs, head_n, ret_format = [(i, _hex) for i in range(n)], [], n, _hex
-        else:
-            ins = [(i, a.format) for i, a in enumerate(spec.args) if not a.out]
-            outs = [(i, a.format) for i, a in enumerate(spec.args) if a.out]
-            head_n = outs[0][0] if outs else len(spec.args)
-            n = len(spec.args)
-        plan = (ins, outs, head_n, [None] * n, ret_format)
-        self.plans[call.nr] = plan
-        return plan
-
     def enter(self, proc, call):
+        """A call starts: format its input arguments into call.trace (None: the call is not shown)."""
         nr = call.nr
-        if self.selected is not None and nr not in self.selected or self.paths and not self.touches(proc, call):
-            call.pc = None
+        if self.selected is not None and nr not in self.selected or self.paths and not touches(proc, call, self.paths):
+            call.trace = None
             return
         if self.counting_only:
-            call.pc = (None, None, 0, time.time())
+            call.trace = CallLine(None, None, 0, time.time(), 0)
             return
         if self.stamped:
             self.last_nr = nr
             if self.opts.ip:
                 self.ip = proc.cpu["rip"] + 2  # strace shows the address after the syscall instruction
         t = TraceContext(proc, call.args, None, self.opts)
-        if nr == 15:  # strace shows the signal mask rt_sigreturn restores (uc_sigmask)
+        if nr == SYS_RT_SIGRETURN:
             parts, head_n = [sigreturn_mask(t, proc)], 1
         else:
-            ins, _outs, head_n, template, _r = self.plans.get(nr) or self.plan(call)
-            parts = template.copy()
+            plan = self.plans.get(nr)
+            if plan is None:
+                plan = self.plans[nr] = make_plan(call.spec, nr in self.opts.raw)
+            parts, head_n = plan.template.copy(), plan.head_n
             args = call.args
-            for i, fmt in ins:
+            for i, fmt in plan.ins:
                 parts[i] = fmt(t, args[i])
-        opts = self.opts
-        call.pc = (t, parts, head_n, time.time() if self.summary is not None else 0.0,
-                   time.monotonic_ns() if opts.durations else 0)
+        call.trace = CallLine(t, parts, head_n, time.time() if self.summary is not None else 0.0,
+                              time.monotonic_ns() if self.opts.durations else 0)
         self.in_call = True
         if self.shared is not None or self.stamped:
             # strace writes a line's leader ([pid N], timestamp) when the call starts
             self.entry_prefix = self.prefix()
         if self.shared is not None and self.status is None and (self.shared.get(NPROCS) > 1 or nr in FORK_NRS):
             self._write_head(call, parts, head_n)  # a new child may print before this call returns
-
-    def touches(self, proc, call) -> bool:
-        """-P: does the call name one of the paths, by a path argument or an fd open on it?"""
-        paths = self.paths
-        for a, raw in zip(call.spec.args, call.args):
-            if a.names == "fd":
-                if fd_path(s32(raw)) in paths:
-                    return True
-            elif a.names == "path" and raw:
-                try:
-                    if proc.mem.read_cstr(raw, 4096).decode(errors="surrogateescape") in paths:
-                        return True
-                except GuestFault:
-                    pass
-        return False
 
     def _write_head(self, call, parts, head_n) -> None:
         sh = self.shared
@@ -334,7 +196,7 @@ class Tracer:
             self._interrupt_other(sh)
             shown = [p for p in parts[:head_n] if p]
             head = call.spec.name + "(" + ", ".join(shown)
-            if head_n < len(parts) and not _separates_itself(call, head_n):
+            if head_n < len(parts) and not separates_itself(call, head_n):
                 head += ", " if shown else ""
             line = self.entry_prefix + head
             self.head_len = len(line)
@@ -346,39 +208,38 @@ class Tracer:
             sh.unlock()
 
     def exit(self, proc, call):
-        nr = call.nr
-        if nr in FORK_NRS and os.getpid() != self.pid:
+        if call.nr in FORK_NRS and os.getpid() != self.pid:
             self.forked_child(proc)
             return
         self.print_exit(call)
 
     def print_exit(self, call) -> None:
-        nr = call.nr
-        state = call.pc
-        if state is None:
+        """The call returned: format its outputs and result, and finish its line."""
+        line = call.trace
+        if line is None:
             return
         ret = call.ret
         if ret > 0x7FFF_FFFF_FFFF_FFFF:  # a raw register value (rt_sigreturn restores rax)
             ret -= 1 << 64
         if self.summary is not None:
-            self.summary.add(call.spec.name, ret < 0, time.time() - state[3])
+            self.summary.add(call.spec.name, ret < 0, time.time() - line.summary_start)
             if self.counting_only:
                 return
-        t, parts, head_n, _then, started = state
+        t, parts = line.ctx, line.parts
         t.ret = ret
-        plan = self.plans.get(nr)
+        plan = self.plans.get(call.nr)  # none for rt_sigreturn
         if plan is not None:
             args = call.args
-            for i, fmt in plan[1]:
+            for i, fmt in plan.outs:
                 parts[i] = fmt(t, args[i])
         if ret < 0:
             rtext = errno_text(-ret)
         else:
-            rtext = plan[4](t, ret) if plan is not None else str(ret)
+            rtext = plan.ret_format(t, ret) if plan is not None else str(ret)
         if self.opts.durations:
-            d = time.monotonic_ns() - started
-            rtext += f" <{d // 1_000_000_000}{_fraction(d, self.opts.duration_digits)}>"
-        self.finish(call, parts, head_n, rtext, "failed" if ret < 0 else "successful")
+            d = time.monotonic_ns() - line.started_ns
+            rtext += f" <{d // 1_000_000_000}{fraction(d, self.opts.duration_digits)}>"
+        self.finish(call, parts, line.head_n, rtext, "failed" if ret < 0 else "successful")
         if ret > 0 and self.dumping:
             self.dump_io(t, call, ret)
 
@@ -393,15 +254,6 @@ class Tracer:
                 text = a.io_dump(t, call.args[i])
                 if text:
                     self.emit_raw(text)
-
-    def attached(self) -> None:
-        """A child now runs traced: counted by the child itself, before it prints anything."""
-        sh = self.shared
-        sh.lock()
-        try:
-            sh.set(NPROCS, sh.get(NPROCS) + 1)
-        finally:
-            sh.unlock()
 
     def finish(self, call, parts, head_n, rtext, status) -> None:
         """The call's line, then the signal lines that arrived while it ran."""
@@ -424,7 +276,7 @@ class Tracer:
             try:
                 tail = [p for p in parts[head_n:] if p]
                 rest = ", ".join(tail) + ")"
-                if tail and _separates_itself(call, head_n):
+                if tail and separates_itself(call, head_n):
                     rest = ", " + rest
                 if sh.get(UNFINISHED) == self.pid:
                     sh.set(UNFINISHED, 0)
@@ -447,18 +299,18 @@ class Tracer:
 
     def unwind(self, proc, call, exc):
         """The handler did not return: exit (= ?), a committed execve (= 0), or a fatal signal."""
-        state = call.pc
-        if state is None:
-            if isinstance(exc, ImageReplaced) and self.opts.insn_range:
+        line = call.trace
+        replaced = isinstance(exc, ImageReplaced)
+        if line is None:
+            if replaced and self.opts.insn_range:
                 self.install_insn_hook(proc)
             return
-        replaced = isinstance(exc, ImageReplaced)
         if self.summary is not None:
             if replaced:  # strace -c counts only calls that return: not exit, exit_group
-                self.summary.add(call.spec.name, False, time.time() - state[3])
+                self.summary.add(call.spec.name, False, time.time() - line.summary_start)
             if self.counting_only:
                 return
-        t, parts, head_n = state[:3]
+        t, parts, head_n = line.ctx, line.parts, line.head_n
         if replaced and self.opts.detach_on_execve:
             self.detach(proc, call, parts, head_n)
             return
@@ -498,10 +350,10 @@ class Tracer:
                 self.summary = Summary(self.opts)
             return
         if self.shared is None:
-            self.out.buf, self.out.size = [], 0
+            self.out.drop()
             proc.tracer = None
             return
-        self.attached()  # before this child's first line, even when -e trace= hides the fork
+        self.shared.add_procs(+1)  # before this child's first line, even when -e trace= hides the fork
         if self.summary is not None:
             self.summary = Summary()
         if not self.counting_only and self.opts.output is None and "attach" not in self.quiet:
@@ -515,7 +367,6 @@ class Tracer:
                 self.out.flush()
             finally:
                 sh.unlock()
-
     def signal(self, proc, signo: int, siginfo: dict, pc: int | None = None) -> None:
         """A signal is delivered to the guest: --- SIGxxx {...} ---. `pc`: where the guest was."""
         if self.counting_only or (self.signals is not None and signo not in self.signals):
@@ -552,12 +403,7 @@ class Tracer:
                 self.shared.append(self.summary.dump())
         self.out.flush()
         if self.shared is not None:
-            sh = self.shared
-            sh.lock()
-            try:
-                sh.set(NPROCS, max(sh.get(NPROCS) - 1, 0))
-            finally:
-                sh.unlock()
+            self.shared.add_procs(-1)
 
     # ----- --trace-insn ----------------------------------------------------------------------------
     def install_insn_hook(self, proc) -> None:
