@@ -148,9 +148,9 @@ def test_shebang_via_execve(tmp_path):
     run_both([sample("musl", "execve_demo"), script, "arg"], status=0, stdout=contains(b"argv[1] = one two\n"))
 
 
-@pytest.fixture(scope="module", params=[("glibc", "gcc"), ("musl", "musl-gcc")], ids=["glibc", "musl"])
+@pytest.fixture(scope="module", params=LIBCS)
 def proc_calls(request, build) -> Path:
-    return build(PROGS / "proc_calls.c", COMPILERS[request.param[0]])
+    return build(PROGS / "proc_calls.c", COMPILERS[request.param])
 
 
 def test_proc_calls(proc_calls, tmp_path):
