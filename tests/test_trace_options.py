@@ -1,5 +1,5 @@
 """`elfemu trace` options against the real strace: the same option set on the same static program,
-compared after test_trace's masking (addresses, pids, random bytes)."""
+compared after conftest.mask (the addresses ASLR moves, pids, random bytes; nothing else)."""
 
 import os
 import re
