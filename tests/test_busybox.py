@@ -24,7 +24,7 @@ def data(tmp_path_factory) -> Path:
     return make_tree(tmp_path_factory.mktemp("bbdata"))
 
 
-def both(argv, cwd, status: int = 0, stdin: bytes | None = None):
+def applet(argv, cwd, status: int = 0, stdin: bytes | None = None):
     """The applet natively and under elfemu in cwd; the native run must end with `status` (0 unless
     the case is one that fails on purpose), so an applet this busybox lacks (127) does not pass."""
     return run_both([BB, *argv], status=status, cwd=str(cwd), env=ENV, input=stdin if stdin is not None else b"")
@@ -84,32 +84,32 @@ FILTERS = [
 def test_filter(argv, name, how, data):
     status = 1 if argv[:2] == ["grep", "nosuchword"] else 0
     if how == "file":
-        both(argv + [f"if={name}" if argv[0] == "dd" else name], data, status)
+        applet(argv + [f"if={name}" if argv[0] == "dd" else name], data, status)
     else:
-        both(argv, data, status, stdin=(data / name).read_bytes())
+        applet(argv, data, status, stdin=(data / name).read_bytes())
 
 
 def test_tr_stdin(data):
-    both(["tr", "a-z", "A-Z"], data, stdin=(data / "words.txt").read_bytes())
-    both(["tr", "-s", "a\n"], data, stdin=(data / "dup.txt").read_bytes())
+    applet(["tr", "a-z", "A-Z"], data, stdin=(data / "words.txt").read_bytes())
+    applet(["tr", "-s", "a\n"], data, stdin=(data / "dup.txt").read_bytes())
 
 
 def test_bc_dc(data):
-    both(["bc"], data, stdin=b"scale=5\n2^40 + 17/3\nsqrt(2)\n")
-    both(["dc"], data, stdin=b"3 4 * p 2 10 ^ p\n")
+    applet(["bc"], data, stdin=b"scale=5\n2^40 + 17/3\nsqrt(2)\n")
+    applet(["dc"], data, stdin=b"3 4 * p 2 10 ^ p\n")
 
 
 def test_cpio(data):
     """cpio -o writes each file's inode, mode, size and mtime: all from the emulated stat."""
     listing = b"words.txt\nnums.txt\nsub\nsub/inner.txt\nlink\n"
-    native, _ = both(["cpio", "-o", "-H", "newc"], data, stdin=listing)
-    both(["cpio", "-t", "-v"], data, stdin=native.stdout)
+    native, _ = applet(["cpio", "-o", "-H", "newc"], data, stdin=listing)
+    applet(["cpio", "-t", "-v"], data, stdin=native.stdout)
 
 
 def test_gunzip_roundtrip(data):
     packed = run_native([BB, "gzip", "-c"], input=(data / "words.txt").read_bytes()).stdout
-    both(["gunzip", "-c"], data, stdin=packed)
-    both(["zcat"], data, stdin=packed)
+    applet(["gunzip", "-c"], data, stdin=packed)
+    applet(["zcat"], data, stdin=packed)
     assert run_emu([BB, "gunzip", "-c"], input=packed).stdout == (data / "words.txt").read_bytes()
 
 
@@ -183,7 +183,7 @@ FAILING = {"expr-zero": 1, "ls-missing": 1, "cmp-diff": 1, "diff": 1, "tty": 1, 
 
 @pytest.mark.parametrize("name,argv", COMMANDS, ids=[i for i, _ in COMMANDS])
 def test_command(name, argv, data):
-    both(argv, data, FAILING.get(name, 0))
+    applet(argv, data, FAILING.get(name, 0))
 
 
 def test_tar_listing(data, tmp_path):
@@ -192,7 +192,7 @@ def test_tar_listing(data, tmp_path):
     emu_tar = run_emu([BB, "tar", "-cf", str(tmp_path / "e.tar"), "sub", "words.txt"], cwd=data, env=ENV)
     assert native_tar.returncode == emu_tar.returncode == 0, emu_tar.stderr
     assert (tmp_path / "n.tar").read_bytes() == (tmp_path / "e.tar").read_bytes()
-    both(["tar", "-tvf", str(tmp_path / "n.tar")], data)
+    applet(["tar", "-tvf", str(tmp_path / "n.tar")], data)
 
 
 # ----- applets that change the file system ------------------------------------------------------

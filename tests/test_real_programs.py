@@ -33,7 +33,7 @@ def pristine(tmp_path_factory) -> Path:
     return make_tree(tree)
 
 
-def both(argv, pristine: Path, tmp_path: Path, *, status=0, stdout=None, env=None, stdin: bytes = b"",
+def in_tree(argv, pristine: Path, tmp_path: Path, *, status=0, stdout=None, env=None, stdin: bytes = b"",
          tree: bool = False):
     """Run argv natively, then emulated, each in its own copy of the tree at the same path; the native
     run must end with `status` (and pass the stdout check, if any)."""
@@ -177,13 +177,13 @@ BUSYBOX_CHANGES = [
 @pytest.mark.parametrize("case", BUSYBOX, ids=[c[0] for c in BUSYBOX])
 def test_busybox(case, pristine, tmp_path):
     name, argv, *stdin = case
-    both(argv, pristine, tmp_path, status=FAILING.get(name, 0), stdin=stdin[0] if stdin else b"")
+    in_tree(argv, pristine, tmp_path, status=FAILING.get(name, 0), stdin=stdin[0] if stdin else b"")
 
 
 @pytest.mark.parametrize("case", BUSYBOX_CHANGES, ids=[c[0] for c in BUSYBOX_CHANGES])
 def test_busybox_changes(case, pristine, tmp_path):
     _, argv, *stdin = case
-    both(argv, pristine, tmp_path, stdin=stdin[0] if stdin else b"", tree=True)
+    in_tree(argv, pristine, tmp_path, stdin=stdin[0] if stdin else b"", tree=True)
 
 
 # ----- bash-static: bash's own features, every command a static busybox applet ----------------
@@ -301,7 +301,7 @@ def applets(tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("name", sorted(BASH_SCRIPTS))
 def test_bash(name, applets, pristine, tmp_path):
-    both([BASH, "-c", BASH_SCRIPTS[name]], pristine, tmp_path, stdout=bool, env={"PATH": str(applets)})
+    in_tree([BASH, "-c", BASH_SCRIPTS[name]], pristine, tmp_path, stdout=bool, env={"PATH": str(applets)})
 
 
 # ----- the host's dynamically linked programs --------------------------------------------------
@@ -347,7 +347,7 @@ def test_dynamic(case, pristine, tmp_path):
     tool = "/usr/bin/git" if name == "git" else argv[0]
     if not os.path.exists(tool):
         pytest.skip(f"{tool} is not installed")
-    both(argv, pristine, tmp_path, stdout=bool, env=GIT_ENV if name == "git" else {"MANWIDTH": "80"})
+    in_tree(argv, pristine, tmp_path, stdout=bool, env=GIT_ENV if name == "git" else {"MANWIDTH": "80"})
 
 
 # ----- static C programs through common libc paths, with glibc and musl ------------------------
@@ -364,13 +364,13 @@ def c_programs(build) -> dict:
 @pytest.mark.parametrize("cc", ["gcc", "musl-gcc"])
 @pytest.mark.parametrize("name", sorted(C_PROGRAMS))
 def test_libc_program(name, cc, c_programs, pristine, tmp_path):
-    both([c_programs[name, cc], *C_PROGRAMS[name]], pristine, tmp_path, stdout=bool)
+    in_tree([c_programs[name, cc], *C_PROGRAMS[name]], pristine, tmp_path, stdout=bool)
 
 
 def test_fiemap_ioctl(pristine, tmp_path, build):
     """FS_IOC_FIEMAP's extents follow its 32-byte header: the host buffer must hold them all.
     PYTHONMALLOC=debug makes elfemu abort on the heap overflow this once was (both sides get it)."""
-    both([build(PROGS / "fiemap.c")], pristine, tmp_path, env={"PYTHONMALLOC": "debug"},
+    in_tree([build(PROGS / "fiemap.c")], pristine, tmp_path, env={"PYTHONMALLOC": "debug"},
          stdout=lambda out: out.startswith(b"rc=0 mapped>0=1"))
 
 

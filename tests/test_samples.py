@@ -13,36 +13,36 @@ from tests.conftest import LIBCS, ROOT, SAMPLES, assert_same, contains, run_both
 ENV = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "ELFEMU_TEST": "a b  c", "EMPTY": ""}
 
 
-def both(argv, *, status, stdout=None):
+def run_sample(argv, *, status, stdout=None):
     """The sample natively and under elfemu, with exactly ENV, from the repository's root."""
     return run_both(argv, status=status, stdout=stdout, stderr=True, env=ENV, cwd=ROOT)
 
 
 @pytest.mark.parametrize("libc", LIBCS)
 def test_hello(libc):
-    both([sample(libc, "hello")], status=0, stdout=bool)
+    run_sample([sample(libc, "hello")], status=0, stdout=bool)
 
 
 def test_hello_static_pie():
-    both([sample("glibc", "hello_pie")], status=0, stdout=bool)
+    run_sample([sample("glibc", "hello_pie")], status=0, stdout=bool)
 
 
 @pytest.mark.parametrize("libc", LIBCS)
 @pytest.mark.parametrize("args", [[], ["one"], ["two words", "", "-x", "ünï"]])
 def test_argv_envp(libc, args):
-    both([sample(libc, "argv_envp"), *args], status=0, stdout=contains(b"ELFEMU_TEST=a b  c"))
+    run_sample([sample(libc, "argv_envp"), *args], status=0, stdout=contains(b"ELFEMU_TEST=a b  c"))
 
 
 @pytest.mark.parametrize("libc", LIBCS)
 @pytest.mark.parametrize("mode", ["exit", "_exit", "sys_exit", "return", None, "bogus"])
 def test_exit_modes(libc, mode):
-    both([sample(libc, "exit_modes"), *([mode] if mode else [])],
+    run_sample([sample(libc, "exit_modes"), *([mode] if mode else [])],
          status=3 if mode in ("exit", "_exit", "sys_exit", "return") else 2)
 
 
 @pytest.mark.parametrize("libc", LIBCS)
 def test_mmap8g(libc):
-    both([sample(libc, "mmap8g")], status=0, stdout=contains(b"Read get: 4"))
+    run_sample([sample(libc, "mmap8g")], status=0, stdout=contains(b"Read get: 4"))
 
 
 PEAK_RSS = r"""
@@ -65,7 +65,7 @@ def test_mmap8g_peak_rss(libc):
 
 @pytest.mark.parametrize("libc", LIBCS)
 def test_hotpatch(libc):
-    both([sample(libc, "hotpatch")], status=0, stdout=contains(b"patched"))
+    run_sample([sample(libc, "hotpatch")], status=0, stdout=contains(b"patched"))
 
 
 @pytest.mark.parametrize("libc", LIBCS)
@@ -81,7 +81,7 @@ def test_fileio(libc, tmp_path):
 @pytest.mark.parametrize("libc", LIBCS)
 def test_fileio_default_dir(libc):
     """Without DIR it makes and removes /tmp/elfemu-fileio-<pid> itself."""
-    both([sample(libc, "fileio")], status=0, stdout=bool)
+    run_sample([sample(libc, "fileio")], status=0, stdout=bool)
 
 
 @pytest.mark.parametrize("libc", LIBCS)
@@ -89,13 +89,13 @@ def test_fileio_default_dir(libc):
 def test_proc_self(libc, how):
     exe = sample(libc, "proc_self")
     prog = str(exe) if how == "absolute" else str(exe.relative_to(ROOT))
-    both([prog], status=0, stdout=lambda out: out.count(b"yes") == 3)
+    run_sample([prog], status=0, stdout=lambda out: out.count(b"yes") == 3)
 
 
 @pytest.mark.parametrize("libc", LIBCS)
 def test_null_deref(libc):
-    both([sample(libc, "null_deref")], status=-11)
+    run_sample([sample(libc, "null_deref")], status=-11)
 
 
 def test_hello178():
-    both([SAMPLES / "hello178"], status=0, stdout=b"Hello world\n")
+    run_sample([SAMPLES / "hello178"], status=0, stdout=b"Hello world\n")
