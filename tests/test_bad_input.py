@@ -3,13 +3,12 @@ run and traced (the printers must cope with bad pointers too)."""
 
 import pytest
 
-from tests.conftest import ROOT, build_static, run_emu
+from tests.conftest import PROGS, run_emu
 
 
 @pytest.fixture(scope="module")
-def sweep(tmp_path_factory):
-    out = tmp_path_factory.mktemp("sweep") / "syscall_sweep"
-    return build_static("gcc", ROOT / "tests" / "progs" / "syscall_sweep.c", out)
+def sweep(build):
+    return build(PROGS / "syscall_sweep.c")
 
 
 @pytest.mark.parametrize("command,options", [("run", []), ("trace", ["-f", "-y", "-T", "-s", "100"]), ("trace", ["-c"])])

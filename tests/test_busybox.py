@@ -8,56 +8,15 @@ are compared afterwards (names, types, sizes, modes, link targets, contents, and
 Inputs are fixed: generated text with a fixed seed, fixed mtimes, TZ=UTC, LC_ALL=C.
 """
 
-import hashlib
-import os
-import random
 import shutil
-import stat
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, assert_same, run_emu, run_native
+from tests.conftest import ROOT, assert_same, make_tree, run_both, run_emu, run_native, snapshot
 
 BB = "/usr/bin/busybox"
 ENV = {"PATH": "/usr/bin:/bin", "TZ": "UTC", "LC_ALL": "C", "HOME": "/nonexistent", "PYTHONPATH": str(ROOT)}
-MTIME = 981173106  # 2001-02-03 04:05:06 UTC
-
-
-def _words(rng: random.Random, n: int) -> bytes:
-    vocab = "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi omicron pi".split()
-    lines = (" ".join(rng.choice(vocab) for _ in range(rng.randint(1, 6))) for _ in range(n))
-    return ("\n".join(lines) + "\n").encode()
-
-
-def make_tree(d: Path) -> Path:
-    """The fixed input files; every mtime is MTIME so `ls -l`, tar and stat agree."""
-    rng = random.Random(1234)
-    files = {
-        "words.txt": _words(rng, 120),
-        "nums.txt": ("\n".join(str(rng.randint(-500, 5000)) for _ in range(150)) + "\n").encode(),
-        "table.csv": ("\n".join(f"{i},{rng.choice('abcde')}{i * 7 % 13},{rng.randint(0, 99)}"
-                                for i in range(60)) + "\n").encode(),
-        "bin.dat": bytes(range(256)) * 3 + b"tail",
-        "dup.txt": b"a\na\nb\nb\nb\nc\na\n\n\nz\n",
-        "tabs.txt": b"one\ttwo\tthree\n\tindented\nx\ty\n",
-        "sub/inner.txt": b"inside\n",
-        "sub/deeper/leaf.txt": b"leaf node\nsecond\n",
-        "sub/empty": b"",
-    }
-    for name, data in files.items():
-        path = d / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    (d / "emptydir").mkdir()
-    (d / "link").symlink_to("words.txt")
-    (d / "sub" / "up").symlink_to("../nums.txt")
-    os.chmod(d / "nums.txt", 0o600)
-    os.chmod(d / "sub" / "inner.txt", 0o755)
-    for path in sorted(d.rglob("*"), reverse=True) + [d]:
-        os.utime(path, (MTIME, MTIME), follow_symlinks=False)
-    return d
 
 
 @pytest.fixture(scope="module")
@@ -65,9 +24,10 @@ def data(tmp_path_factory) -> Path:
     return make_tree(tmp_path_factory.mktemp("bbdata"))
 
 
-def both(argv, cwd, stdin: bytes | None = None):
-    kw = dict(cwd=str(cwd), env=ENV, input=stdin if stdin is not None else b"")
-    return run_native([BB, *argv], **kw), run_emu([BB, *argv], **kw)
+def applet(argv, cwd, status: int = 0, stdin: bytes | None = None):
+    """The applet natively and under elfemu in cwd; the native run must end with `status` (0 unless
+    the case is one that fails on purpose), so an applet this busybox lacks (127) does not pass."""
+    return run_both([BB, *argv], status=status, cwd=str(cwd), env=ENV, input=stdin if stdin is not None else b"")
 
 
 # ----- filters: the same input as a file and on stdin --------------------------------------------
@@ -84,10 +44,9 @@ FILTERS = [
     ("sha256sum", ["sha256sum"], "bin.dat"),
     ("md5sum", ["md5sum"], "words.txt"),
     ("sha1sum", ["sha1sum"], "bin.dat"),
-    ("cksum", ["cksum"], "words.txt"),
     ("awk", ["awk", "-F,", "{s += $3; n[$2]++} END {print s, NR; for (k in n) c++; print c}"], "table.csv"),
     ("sed", ["sed", "-e", "s/a/A/g", "-e", "/beta/d", "-e", "3q"], "words.txt"),
-    ("sed-n", ["sed", "-n", "2~7p"], "words.txt"),
+    ("sed-n", ["sed", "-n", "2p;9p;$p"], "words.txt"),
     ("grep", ["grep", "-n", "gamma"], "words.txt"),
     ("grep-cv", ["grep", "-c", "-v", "alpha"], "words.txt"),
     ("grep-E", ["grep", "-E", "^-?[0-9]{4}$"], "nums.txt"),
@@ -98,7 +57,7 @@ FILTERS = [
     ("head-c", ["head", "-c", "100"], "bin.dat"),
     ("tail", ["tail", "-n", "4"], "nums.txt"),
     ("tail-c", ["tail", "-c", "50"], "words.txt"),
-    ("od", ["od", "-A", "x", "-t", "x1z", "-v"], "bin.dat"),
+    ("od", ["od", "-A", "x", "-t", "x1", "-v"], "bin.dat"),
     ("od-c", ["od", "-c"], "tabs.txt"),
     ("hexdump", ["hexdump", "-C"], "bin.dat"),
     ("xxd", ["xxd"], "bin.dat"),
@@ -109,11 +68,10 @@ FILTERS = [
     ("expand", ["expand", "-t", "4"], "tabs.txt"),
     ("base64", ["base64"], "bin.dat"),
     ("strings", ["strings", "-n", "3"], "bin.dat"),
-    ("sum", ["sum"], "bin.dat"),
     ("gzip", ["gzip", "-c", "-9"], "words.txt"),
     ("dd", ["dd", "bs=7", "skip=3", "count=5"], "words.txt"),
     ("bzip2", ["bzip2", "-c"], "words.txt"),
-    ("xz", ["xz", "-c"], "nums.txt"),
+    ("lzop", ["lzop", "-c"], "nums.txt"),  # (this busybox's xz only decompresses)
     ("crc32", ["crc32"], "bin.dat"),
     ("unix2dos", ["unix2dos"], "dup.txt"),
     ("sort-u", ["sort", "-u", "-r"], "dup.txt"),
@@ -124,37 +82,35 @@ FILTERS = [
 @pytest.mark.parametrize("how", ["file", "stdin"])
 @pytest.mark.parametrize("argv,name", [(a, f) for _, a, f in FILTERS], ids=[i for i, _, _ in FILTERS])
 def test_filter(argv, name, how, data):
+    status = 1 if argv[:2] == ["grep", "nosuchword"] else 0
     if how == "file":
-        native, emu = both(argv + [name], data)
+        applet(argv + [f"if={name}" if argv[0] == "dd" else name], data, status)
     else:
-        native, emu = both(argv, data, stdin=(data / name).read_bytes())
-    assert_same(native, emu)
+        applet(argv, data, status, stdin=(data / name).read_bytes())
 
 
 def test_tr_stdin(data):
-    assert_same(*both(["tr", "a-z", "A-Z"], data, stdin=(data / "words.txt").read_bytes()))
-    assert_same(*both(["tr", "-s", "a\n"], data, stdin=(data / "dup.txt").read_bytes()))
+    applet(["tr", "a-z", "A-Z"], data, stdin=(data / "words.txt").read_bytes())
+    applet(["tr", "-s", "a\n"], data, stdin=(data / "dup.txt").read_bytes())
 
 
 def test_bc_dc(data):
-    assert_same(*both(["bc"], data, stdin=b"scale=5\n2^40 + 17/3\nsqrt(2)\n"))
-    assert_same(*both(["dc"], data, stdin=b"3 4 * p 2 10 ^ p\n"))
+    applet(["bc"], data, stdin=b"scale=5\n2^40 + 17/3\nsqrt(2)\n")
+    applet(["dc"], data, stdin=b"3 4 * p 2 10 ^ p\n")
 
 
 def test_cpio(data):
     """cpio -o writes each file's inode, mode, size and mtime: all from the emulated stat."""
     listing = b"words.txt\nnums.txt\nsub\nsub/inner.txt\nlink\n"
-    native, emu = both(["cpio", "-o", "-H", "newc"], data, stdin=listing)
-    assert_same(native, emu)
-    assert_same(*both(["cpio", "-t", "-v"], data, stdin=native.stdout))
+    native, _ = applet(["cpio", "-o", "-H", "newc"], data, stdin=listing)
+    applet(["cpio", "-t", "-v"], data, stdin=native.stdout)
 
 
 def test_gunzip_roundtrip(data):
     packed = run_native([BB, "gzip", "-c"], input=(data / "words.txt").read_bytes()).stdout
-    native, emu = both(["gunzip", "-c"], data, stdin=packed)
-    assert_same(native, emu)
-    assert emu.stdout == (data / "words.txt").read_bytes()
-    assert_same(*both(["zcat"], data, stdin=packed))
+    applet(["gunzip", "-c"], data, stdin=packed)
+    applet(["zcat"], data, stdin=packed)
+    assert run_emu([BB, "gunzip", "-c"], input=packed).stdout == (data / "words.txt").read_bytes()
 
 
 # ----- applets that only look ---------------------------------------------------------------------
@@ -220,9 +176,14 @@ COMMANDS = [
 ]
 
 
-@pytest.mark.parametrize("argv", [a for _, a in COMMANDS], ids=[i for i, _ in COMMANDS])
-def test_command(argv, data):
-    assert_same(*both(argv, data))
+# The cases that fail on purpose, with the status busybox exits with (test-nt: same mtimes).
+FAILING = {"expr-zero": 1, "ls-missing": 1, "cmp-diff": 1, "diff": 1, "tty": 1, "md5sum-missing": 1, "false": 1,
+           "test-d": 1, "test-nt": 1, "bracket-false": 1, "mkdir-exists": 1, "rmdir-notempty": 1, "rm-missing": 1}
+
+
+@pytest.mark.parametrize("name,argv", COMMANDS, ids=[i for i, _ in COMMANDS])
+def test_command(name, argv, data):
+    applet(argv, data, FAILING.get(name, 0))
 
 
 def test_tar_listing(data, tmp_path):
@@ -231,31 +192,10 @@ def test_tar_listing(data, tmp_path):
     emu_tar = run_emu([BB, "tar", "-cf", str(tmp_path / "e.tar"), "sub", "words.txt"], cwd=data, env=ENV)
     assert native_tar.returncode == emu_tar.returncode == 0, emu_tar.stderr
     assert (tmp_path / "n.tar").read_bytes() == (tmp_path / "e.tar").read_bytes()
-    assert_same(*both(["tar", "-tvf", str(tmp_path / "n.tar")], data))
+    applet(["tar", "-tvf", str(tmp_path / "n.tar")], data)
 
 
 # ----- applets that change the file system ------------------------------------------------------
-
-
-def snapshot(root: Path, mtimes: bool) -> list:
-    """What a change left behind: every entry's name, type, mode, size, target or content hash."""
-    out = []
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
-        for name in sorted(dirnames + filenames):
-            path = Path(dirpath) / name
-            st = path.lstat()
-            entry = [str(path.relative_to(root)), stat.S_IFMT(st.st_mode), stat.S_IMODE(st.st_mode), st.st_nlink]
-            if stat.S_ISLNK(st.st_mode):
-                entry.append(os.readlink(path))
-            elif stat.S_ISREG(st.st_mode):
-                entry += [st.st_size, hashlib.sha256(path.read_bytes()).hexdigest()]
-            if mtimes and stat.S_ISREG(st.st_mode):
-                # A set or preserved time must match; a file written just now only has to be new
-                # (the native and emulated runs happen at different seconds).
-                entry.append(int(st.st_mtime) if st.st_mtime < time.time() - 3600 else "written now")
-            out.append(entry)
-    return out
 
 
 CHANGES = [
@@ -282,14 +222,13 @@ CHANGES = [
     ("gzip-d", ["sh", "-c", "gzip -9 nums.txt && gunzip nums.txt.gz"], None, False),
     ("tar-x", ["sh", "-c", "tar -cf t.tar sub && mkdir x && cd x && tar -xf ../t.tar"], None, True),
     ("sed-i", ["sed", "-i", "s/alpha/ALPHA/", "words.txt"], None, False),
-    ("split", ["split", "-l", "40", "words.txt", "part."], None, False),
     ("truncate", ["truncate", "-s", "10", "words.txt"], None, False),
     ("dd-of", ["dd", "if=bin.dat", "of=out.bin", "bs=100", "count=3", "seek=1"], None, False),
 ]
 
 
-@pytest.mark.parametrize("argv,stdin,mtimes", [c[1:] for c in CHANGES], ids=[c[0] for c in CHANGES])
-def test_change(argv, stdin, mtimes, data, tmp_path):
+@pytest.mark.parametrize("name,argv,stdin,mtimes", CHANGES, ids=[c[0] for c in CHANGES])
+def test_change(name, argv, stdin, mtimes, data, tmp_path):
     trees = []
     for side in ("native", "emu"):
         root = tmp_path / side
@@ -298,7 +237,7 @@ def test_change(argv, stdin, mtimes, data, tmp_path):
     kw = dict(env=ENV, input=stdin if stdin is not None else b"")
     native = run_native([BB, *argv], cwd=trees[0], **kw)
     emu = run_emu([BB, *argv], cwd=trees[1], **kw)
-    assert_same(native, emu)
+    assert_same(native, emu, status=FAILING.get(name, 0))
     assert snapshot(trees[1], mtimes) == snapshot(trees[0], mtimes)
 
 

@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.conftest import ELFEMU, ROOT, need_tool
+from tests.conftest import ELFEMU, PROGS, ROOT, need_tool
 
 LIMIT = 1.0
 
@@ -103,13 +103,8 @@ def _check(argv, marker=b"", how="tty", expect_signal=signal.SIGINT, expect_exit
 
 
 @pytest.fixture(scope="module")
-def sigtest(tmp_path_factory):
-    import subprocess
-
-    d = tmp_path_factory.mktemp("ctrlc")
-    subprocess.run([need_tool("gcc"), "-static", "-O1", "-o", d / "sigtest", ROOT / "tests/progs/sigtest.c", "-lm"],
-                   check=True)
-    return d / "sigtest"
+def sigtest(build):
+    return build(PROGS / "sigtest.c", "gcc", "-lm")
 
 
 @pytest.mark.parametrize("how", ["tty", "kill"])

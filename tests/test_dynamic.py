@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from tests.conftest import ROOT, assert_same, run_emu, run_native
+from tests.conftest import ROOT, run_both
 
 ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "TZ": "UTC"}
 PROGRAMS = [
@@ -22,6 +22,4 @@ PROGRAMS = [
 
 @pytest.mark.parametrize("argv", PROGRAMS, ids=[os.path.basename(a[0]) for a in PROGRAMS])
 def test_dynamic_program_matches_native(argv):
-    native = run_native(argv, cwd=ROOT, env=ENV)
-    assert native.returncode == 0 and native.stdout
-    assert_same(native, run_emu(argv, cwd=ROOT, env=ENV), stderr=True)
+    run_both(argv, status=0, stdout=bool, stderr=True, cwd=ROOT, env=ENV)

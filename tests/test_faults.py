@@ -7,11 +7,10 @@ SI_KERNEL for a non-canonical address (#GP), ILL_ILLOPN for ud2, FPE_INTDIV for 
 """
 
 import signal
-import subprocess
 
 import pytest
 
-from tests.conftest import need_tool, run_emu, run_native
+from tests.conftest import run_emu, run_native
 
 SRC = r"""
 #include <stdio.h>
@@ -70,12 +69,8 @@ CASES = {
 
 
 @pytest.fixture(scope="module")
-def faults(tmp_path_factory):
-    gcc = need_tool("gcc")
-    d = tmp_path_factory.mktemp("faults")
-    (d / "faults.c").write_text(SRC)
-    subprocess.run([gcc, "-static", "-O1", "-o", d / "faults", d / "faults.c"], check=True)
-    return d / "faults"
+def faults(build):
+    return build(SRC)
 
 
 @pytest.mark.parametrize("mode", sorted(CASES))

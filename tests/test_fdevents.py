@@ -12,20 +12,17 @@ import subprocess
 
 import pytest
 
-from tests.conftest import ROOT, assert_same, build_static, run_emu, run_native
-from tests.test_trace import diff, traces
+from tests.conftest import COMPILERS, PROGS, assert_same, contains, diff, run_emu, run_native, traces
 
-SOURCE = ROOT / "tests" / "progs" / "fdevents.c"
-COMPILERS = {"glibc": "gcc", "musl": "musl-gcc"}
+SOURCE = PROGS / "fdevents.c"
 ENV = {"PATH": "/usr/bin:/bin", "LC_ALL": "C", "TZ": "UTC"}
 FAMILIES = re.compile(r"^(epoll_\w+|eventfd2?|timerfd_\w+|inotify_\w+|signalfd4?|rt_sigreturn)\(|^--- SIGALRM")
 TIMES = re.compile(r"(it_value=)\{tv_sec=\d+, tv_nsec=\d+\}")
 
 
 @pytest.fixture(scope="module")
-def progs(tmp_path_factory) -> dict[str, object]:
-    out = tmp_path_factory.mktemp("fdevents_bin")
-    return {libc: build_static(cc, SOURCE, out / f"fdevents-{libc}", "-w") for libc, cc in COMPILERS.items()}
+def progs(build) -> dict[str, object]:
+    return {libc: build(SOURCE, cc) for libc, cc in COMPILERS.items()}
 
 
 @pytest.mark.parametrize("libc", sorted(COMPILERS))
@@ -35,17 +32,12 @@ def test_fdevents_match_native(libc, progs, tmp_path):
         cwd = tmp_path / side
         cwd.mkdir()
         runs.append(runner([progs[libc]], cwd=cwd, env=ENV, stdin=subprocess.DEVNULL, timeout=60))
-    native, emu = runs
-    out = native.stdout.decode()
     # the program really saw what it tests (a native run that silently skipped would prove nothing)
-    assert "wait -1 + SIGALRM: -1 EINTR, alarms 1" in out
-    assert "pwait masked: 0, waited enough: 1, alarms 3" in out
-    assert "oneshot disarmed: 0" in out and "no new edge: 0" in out
-    assert "expirations >= 5: 1" in out and "high fds not addable: 1" in out
-    assert "wd=1 mask=0x100 cookie=0 name=f" in out and out.endswith("done\n")
-    assert "read two: 256 {signo=10 code=0 pid_ok=1 uid_ok=1 status=0} {signo=12 " in out
-    assert "child: parent's USR1 not here: -1 EAGAIN" in out and "blocking read + SIGTERM handler: -1 EINTR" in out
-    assert_same(native, emu)
+    saw = contains(b"wait -1 + SIGALRM: -1 EINTR, alarms 1", b"pwait masked: 0, waited enough: 1, alarms 3",
+                   b"oneshot disarmed: 0", b"no new edge: 0", b"expirations >= 5: 1", b"high fds not addable: 1",
+                   b"wd=1 mask=0x100 cookie=0 name=f", b"read two: 256 {signo=10 code=0 pid_ok=1 uid_ok=1 status=0} {signo=12 ",
+                   b"child: parent's USR1 not here: -1 EAGAIN", b"blocking read + SIGTERM handler: -1 EINTR", b"done\n")
+    assert_same(*runs, status=0, stdout=saw)
 
 
 def _ours(lines: list[str]) -> list[str]:
@@ -75,11 +67,11 @@ def test_fdevents_trace_matches_strace(libc, progs, tmp_path, monkeypatch):
         r"epoll_pwait2\(3, 0xADDR, 4, 0xADDR, NULL, 8\) = -1 EINVAL \(Invalid argument\)",
         r"epoll_pwait2\(3, \[\], 4, \{tv_sec=0, tv_nsec=0\}, \[ALRM\], 8\) = 0",
         r"timerfd_create\(CLOCK_MONOTONIC, TFD_CLOEXEC\|TFD_NONBLOCK\) = 4",
-        r"timerfd_create\(0xADDR /\* CLOCK_\?\?\? \*/, 0\) = -1 EINVAL \(Invalid argument\)",
+        r"timerfd_create\(0x4d /\* CLOCK_\?\?\? \*/, 0\) = -1 EINVAL \(Invalid argument\)",
         r"timerfd_settime\(4, TFD_TIMER_ABSTIME, \{it_interval=\{tv_sec=0, tv_nsec=0\}, it_value=T\}, NULL\) = 0",
         r'inotify_add_watch\(3, "w", IN_MODIFY\|IN_CLOSE_WRITE\|IN_MOVED_FROM\|IN_MOVED_TO\|IN_CREATE\|IN_DELETE\) = 1',
         r"eventfd2\(2, EFD_SEMAPHORE\|EFD_NONBLOCK\) = 4",
-        r"epoll_create1\(0xADDR /\* EPOLL_\?\?\? \*/\) = -1 EINVAL \(Invalid argument\)",
+        r"epoll_create1\(0x8 /\* EPOLL_\?\?\? \*/\) = -1 EINVAL \(Invalid argument\)",
         r"signalfd4\(-1, \[USR1 USR2 ALRM\], 8, SFD_CLOEXEC\|SFD_NONBLOCK\) = 3",
         r"signalfd4\(3, \[USR2\], 8, 0\) = 3",
         r"signalfd\(-1, \[USR1 USR2 ALRM\], 8\) = 3",

@@ -1,52 +1,13 @@
 """The debugger: real gdb in batch mode against `elfemu run --gdb PORT`, and the engine's
 reverse-execution property (state after stepping back == state seen going forwards)."""
 
-import os
 import re
-import select
-import socket
 import subprocess
 import zlib
 
 import pytest
 
-from tests.conftest import ELFEMU, HELLO178, ROOT, need_tool, sample
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def gdb_session(prog, commands, args=(), timeout=90):
-    """Start elfemu --gdb, wait for its listening line, run gdb -batch with `commands`.
-
-    Returns (gdb output, guest stdout, elfemu stderr, elfemu exit status)."""
-    gdb = need_tool("gdb")
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    emu = subprocess.Popen([*ELFEMU, "run", "--gdb", str(port), str(prog), *args], env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        ready, _, _ = select.select([emu.stderr], [], [], 30)
-        assert ready, "elfemu did not start listening"
-        first = emu.stderr.readline().decode()
-        assert "waiting for gdb" in first, first
-        argv = [gdb, "-batch", "-nx", "-ex", "set confirm off", str(prog), "-ex", f"target remote :{port}"]
-        for c in commands:
-            argv += ["-ex", c]
-        res = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
-        out, err = emu.communicate(timeout=timeout)
-    finally:
-        if emu.poll() is None:
-            emu.kill()
-            emu.wait()
-    text = res.stdout + res.stderr
-    assert "Traceback" not in err.decode(), err.decode()
-    return text, out.decode(), err.decode(), emu.returncode
+from tests.conftest import HELLO178, gdb_session, load_debugger, native_gdb, sample
 
 
 def test_hello178_stepi_registers_and_patch_text():
@@ -83,6 +44,7 @@ def test_breakpoint_watchpoint_reverse_on_glibc_sample():
     assert "exited normally" in text
     # Replayed syscalls are not run again: every line printed exactly once.
     native = subprocess.run([str(prog)], capture_output=True, text=True, timeout=30)
+    assert native.returncode == 0 and native.stdout.endswith("final gold = 695\n")
     assert out == native.stdout and rc == 0
 
 
@@ -129,16 +91,6 @@ def test_host_signal_reaches_guest_while_debugging():
 
 # ----- the engine, without gdb --------------------------------------------------------------
 
-def _load(path, argv=None):
-    from emulator.debug.debugger import Debugger
-    from emulator.task.process import Process
-    from syscalls import dispatch
-
-    proc = Process(dispatch.on_syscall, report_unimplemented=False)
-    proc.load(str(path), [os.fsencode(str(path)), *(argv or [])], [b"A=1"])
-    return proc, Debugger(proc, snapshot_every=2000)
-
-
 def _state(proc, dbg):
     mem = 0
     for v in proc.mem.vmas:
@@ -148,7 +100,7 @@ def _state(proc, dbg):
 
 def test_reverse_state_equals_forward_state(capfd):
     """Across brk, write() and exit_group: every recorded state comes back exactly."""
-    proc, dbg = _load(sample("glibc", "hello"))
+    proc, dbg = load_debugger(sample("glibc", "hello"))
     seen = {}
     syscalls = 0
     while dbg.exited is None:
@@ -171,7 +123,7 @@ def test_reverse_state_equals_forward_state(capfd):
 
 def test_stepping_a_syscall_instruction(capfd):
     """Unicorn quirk pin: stepping `syscall` runs the hook once and lands 2 bytes further on."""
-    proc, dbg = _load(HELLO178)
+    proc, dbg = load_debugger(HELLO178)
     while proc.mem.read(dbg.pc, 2) != b"\x0f\x05":
         dbg.stepi()
     at = dbg.pc
@@ -191,7 +143,7 @@ def test_breakpoints_watchpoints_and_text_writes_in_engine():
 
     path = sample("glibc", "scanner_target")
     syms = load_symbols(str(path))
-    proc, dbg = _load(path)
+    proc, dbg = load_debugger(path)
     gold = syms.address("gold")
     dbg.add_breakpoint(syms.address("earn"), temporary=True)
     ev = dbg.cont()
@@ -220,7 +172,7 @@ def test_bench_stepping_reports_a_rate():
 
 @pytest.mark.parametrize("name", ["st0", "xmm15", "mxcsr", "fs_base", "eflags", "cs"])
 def test_all_register_names_read(name):
-    _, dbg = _load(HELLO178)
+    _, dbg = load_debugger(HELLO178)
     assert isinstance(dbg.read_register(name), int)
 
 
@@ -245,12 +197,8 @@ int main(void) {
 """
 
 
-def test_reverse_across_mmap_munmap_brk_mprotect(tmp_path, capfd):
-    need_tool("gcc")
-    src, prog = tmp_path / "m.c", tmp_path / "m"
-    src.write_text(MMAP_PROG)
-    subprocess.run(["gcc", "-static", "-O1", "-o", str(prog), str(src)], check=True, timeout=60)
-    proc, dbg = _load(prog)
+def test_reverse_across_mmap_munmap_brk_mprotect(build, capfd):
+    proc, dbg = load_debugger(build(MMAP_PROG))
     seen = {}
     while dbg.exited is None:
         if dbg.icount % 41 == 0 or proc.mem.read(dbg.pc, 2) == b"\x0f\x05":
@@ -267,7 +215,7 @@ def test_reverse_across_mmap_munmap_brk_mprotect(tmp_path, capfd):
 def test_interrupt_stops_a_running_cont():
     import threading
 
-    proc, dbg = _load(sample("glibc", "bench_compute"), [b"100000000"])
+    proc, dbg = load_debugger(sample("glibc", "bench_compute"), [b"100000000"])
     threading.Timer(0.5, dbg.interrupt).start()
     ev = dbg.cont()
     assert ev.reason == "signal" and ev.signo == 2
@@ -281,23 +229,16 @@ def test_cont_and_single_steps_count_alike():
 
     path = sample("glibc", "scanner_target")
     earn = load_symbols(str(path)).address("earn")
-    _, a = _load(path)
+    _, a = load_debugger(path)
     a.add_breakpoint(earn)
     a.cont()
     a.cont()
-    _, b = _load(path)
+    _, b = load_debugger(path)
     hits = 0
     while hits < 2:
         b.stepi()
         hits += b.pc == earn
     assert a.icount == b.icount and a.registers() == b.registers()
-
-
-def native_gdb(prog, commands) -> str:
-    """The same commands in a native gdb session (`run` instead of `continue` to start)."""
-    return subprocess.run([need_tool("gdb"), "-batch", "-nx", "-ex", "set confirm off", str(prog),
-                           *[x for c in commands for x in ("-ex", c)]],
-                          capture_output=True, text=True, timeout=90).stdout
 
 
 def test_watch_rwatch_awatch_like_native_gdb():

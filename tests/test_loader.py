@@ -13,7 +13,6 @@ import re
 import signal
 import struct
 import subprocess
-import sys
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -21,7 +20,7 @@ from hypothesis import strategies as st
 
 from emulator.errors import ExecError
 from emulator.image import loader
-from tests.conftest import HELLO178, ROOT, need_tool, run_emu, run_native, sample
+from tests.conftest import HELLO178, ROOT, assert_same, contains, run_emu, run_native, sample
 
 AUXV_SRC = r"""
 #include <stdio.h>
@@ -65,26 +64,9 @@ int main(int argc, char **argv) {
 
 
 @pytest.fixture(scope="module")
-def auxv_progs(tmp_path_factory):
-    d = tmp_path_factory.mktemp("auxv")
-    (d / "auxv.c").write_text(AUXV_SRC)
-    builds = {
-        "glibc": [need_tool("gcc"), "-static", "-DNONPIE"],
-        "musl": [need_tool("musl-gcc"), "-static", "-DNONPIE"],
-        "static-pie": [need_tool("gcc"), "-static-pie", "-fPIE"],
-    }
-    out = {}
-    for name, cmd in builds.items():
-        exe = d / f"auxv_{name}"
-        subprocess.run([*cmd, "-O1", "-o", exe, d / "auxv.c"], check=True)
-        out[name] = exe
-    return out
-
-
-def run_exact(args, env, **kw):
-    """elfemu with exactly this environment (no PYTHONPATH: the venv's python finds the package)."""
-    return subprocess.run([sys.executable, "-m", "emulator", "run", *map(str, args)], env=env, cwd=ROOT,
-                          capture_output=True, timeout=120, **kw)
+def auxv_progs(build):
+    return {"glibc": build(AUXV_SRC, "gcc", "-DNONPIE"), "musl": build(AUXV_SRC, "musl-gcc", "-DNONPIE"),
+            "static-pie": build(AUXV_SRC, "gcc", link="static-pie")}
 
 
 @pytest.mark.parametrize("kind", ["glibc", "musl", "static-pie"])
@@ -94,13 +76,9 @@ def test_initial_stack_and_auxv(auxv_progs, kind, nargs):
     exe = auxv_progs[kind]
     env = {"A": "1", "LONGER_NAME": "x" * 37, "EMPTY": ""}
     args = [exe, "one", "", "three and spaces"][:nargs + 1]
-    native = run_native(args, env=env)
-    emu = run_exact(args, env)
-    assert native.returncode == 0 and emu.returncode == 0, emu.stderr.decode(errors="replace")
-    assert b"Traceback" not in emu.stderr
-    assert emu.stdout == native.stdout
-    assert b"argv%16=8" in emu.stdout  # rsp % 16 == 0 at entry: argc at rsp, argv at rsp+8
-    assert b"AT_PLATFORM=x86_64" in emu.stdout
+    # rsp % 16 == 0 at entry: argc at rsp, argv at rsp+8
+    assert_same(run_native(args, env=env, cwd=ROOT), run_emu(args, env=env, cwd=ROOT), status=0,
+                stdout=contains(b"argv%16=8", b"AT_PLATFORM=x86_64"))
 
 
 def test_static_pie_sample_loads_at_a_base():
@@ -109,8 +87,7 @@ def test_static_pie_sample_loads_at_a_base():
     data = exe.read_bytes()
     p = loader.plan(str(exe), data)
     assert p.is_dyn and p.interp is None
-    native, emu = run_native([exe]), run_emu([exe])
-    assert (emu.returncode, emu.stdout) == (native.returncode, native.stdout)
+    assert_same(run_native([exe]), run_emu([exe]), status=0, stdout=bool)
 
 
 # ----- rejections, differential against the host kernel ---------------------------------------------
@@ -228,12 +205,9 @@ def test_plan_errnos(static_hello):
         assert (info.value.errno, info.value.signo) == (err, signo)
 
 
-def test_bad_interp_is_enoent(tmp_path):
+def test_bad_interp_is_enoent(build):
     """A PT_INTERP naming a missing file: execve says ENOENT, elfemu exits 127."""
-    src = tmp_path / "dyn.c"
-    src.write_text("int main(void){return 0;}\n")
-    exe = tmp_path / "dyn"
-    subprocess.run([need_tool("gcc"), "-o", exe, src, "-Wl,--dynamic-linker=/nonexistent/ld.so"], check=True)
+    exe = build("int main(void){return 0;}\n", "gcc", "-Wl,--dynamic-linker=/nonexistent/ld.so", link="dynamic")
     assert native_exec(str(exe)) == ("errno", errno.ENOENT)
     emu = run_emu([exe])
     assert emu.returncode == 127 and emu.stderr.startswith(b"elfemu: "), emu.stderr

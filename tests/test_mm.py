@@ -12,21 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, need_tool, run_emu, run_native
+from tests.conftest import COMPILERS, ROOT, assert_same, need_tool, run_emu, run_native
 
 PROBE = Path(__file__).with_name("mm_probe.c")
 STACK = 8 << 20
 
 
 @pytest.fixture(scope="module")
-def probes(tmp_path_factory):
-    d = tmp_path_factory.mktemp("mmprobe")
-    out = {}
-    for libc, cc in (("glibc", "gcc"), ("musl", "musl-gcc")):
-        exe = d / f"probe_{libc}"
-        subprocess.run([need_tool(cc), "-static", "-O1", "-w", "-o", exe, PROBE], check=True)
-        out[libc] = exe
-    return out
+def probes(build):
+    return {libc: build(PROBE, cc) for libc, cc in COMPILERS.items()}
 
 
 def _stack_8m():
@@ -38,10 +32,7 @@ def test_probe_matches_native(probes, libc, tmp_path):
     exe = probes[libc]
     native = run_native([exe, tmp_path / "native.dat"], preexec_fn=_stack_8m)
     emu = run_emu([exe, tmp_path / "emu.dat"], preexec_fn=_stack_8m)
-    assert b"Traceback" not in emu.stderr, emu.stderr.decode(errors="replace")
-    assert native.returncode == 0
-    assert emu.stdout.decode().splitlines() == native.stdout.decode().splitlines()
-    assert emu.returncode == 0
+    assert_same(native, emu, status=0, stdout=lambda out: len(out.splitlines()) > 20)
 
 
 def _aspace():
@@ -120,11 +111,8 @@ int main(int argc, char **argv) {
 
 
 @pytest.fixture(scope="module")
-def maps_prog(tmp_path_factory):
-    d = tmp_path_factory.mktemp("maps")
-    (d / "maps.c").write_text(MAPS_SRC)
-    subprocess.run([need_tool("gcc"), "-static", "-O0", "-o", d / "maps", d / "maps.c"], check=True)
-    return d / "maps"
+def maps_prog(build):
+    return build(MAPS_SRC, opt="-O0")
 
 
 @pytest.mark.parametrize("stack_kb", [10, 4000, 9000])
@@ -135,10 +123,7 @@ def test_maps_lines_match_linux_without_aslr(maps_prog, stack_kb):
     setarch = need_tool("setarch")
     native = run_native([setarch, "-R", maps_prog, str(stack_kb)], preexec_fn=_stack_8m)
     emu = run_emu([maps_prog, str(stack_kb)], preexec_fn=_stack_8m)
-    assert b"Traceback" not in emu.stderr
-    assert emu.returncode == native.returncode
-    assert emu.stdout == native.stdout
     if stack_kb == 9000:
-        assert native.returncode == -11
+        assert_same(native, emu, status=-11)
     else:
-        assert native.stdout.count(b"[stack]") == 1 and native.stdout.count(b" r--p ") == 3
+        assert_same(native, emu, status=0, stdout=lambda out: out.count(b"[stack]") == 1 and out.count(b" r--p ") == 3)

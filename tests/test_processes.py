@@ -17,9 +17,20 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ELFEMU, LIBCS, ROOT, assert_same, build_static, need_tool, run_emu, run_native, sample
-
-PROGS = Path(__file__).parent / "progs"
+from tests.conftest import (
+    COMPILERS,
+    ELFEMU,
+    LIBCS,
+    PROGS,
+    ROOT,
+    assert_same,
+    contains,
+    need_tool,
+    run_both,
+    run_emu,
+    run_native,
+    sample,
+)
 
 
 def masked_sorted(out: bytes) -> list[bytes]:
@@ -37,10 +48,8 @@ def test_fork_fork(libc):
 
 @pytest.mark.parametrize("libc", LIBCS)
 def test_fork_printf_pipe(libc):
-    prog = sample(libc, "fork_printf")
-    native, emu = run_native([prog]), run_emu([prog])
-    assert_same(native, emu)
-    assert emu.stdout.count(b"Hello\n") == (8 if libc == "glibc" else 6)
+    hellos = 8 if libc == "glibc" else 6
+    run_both([sample(libc, "fork_printf")], status=0, stdout=lambda out: out.count(b"Hello\n") == hellos)
 
 
 def run_on_pty(argv, env=None, timeout=60) -> tuple[bytes, int]:
@@ -80,10 +89,7 @@ def test_fork_printf_tty(libc):
 
 @pytest.mark.parametrize("libc", LIBCS)
 def test_anon_pipe(libc):
-    prog = sample(libc, "anon_pipe")
-    native, emu = run_native([prog]), run_emu([prog])
-    assert_same(native, emu)
-    assert b"[child] Got: Hello through the pipe" in emu.stdout
+    run_both([sample(libc, "anon_pipe")], status=0, stdout=contains(b"[child] Got: Hello through the pipe"))
 
 
 def _named_pipe(runner, prog, fifo: Path, extra_env=None):
@@ -104,19 +110,15 @@ def test_named_pipe(libc, tmp_path):
     pyenv = {"PYTHONPATH": str(ROOT)}
     nw, nr = _named_pipe("native", prog, tmp_path / "native_fifo")
     ew, er = _named_pipe("emu", prog, tmp_path / "emu_fifo", pyenv)
-    assert_same(nw, ew)
-    assert_same(nr, er)
-    assert er.stdout == b"Got: over the fifo\n"
+    assert_same(nw, ew, status=0)
+    assert_same(nr, er, status=0, stdout=b"Got: over the fifo\n")
     assert not (tmp_path / "emu_fifo").exists()
 
 
 @pytest.mark.parametrize("libc", LIBCS)
 def test_execve_demo_custom_envp(libc):
     prog = sample(libc, "execve_demo")
-    argv = [prog, "/usr/bin/busybox", "env"]
-    native, emu = run_native(argv), run_emu(argv)
-    assert_same(native, emu)
-    assert emu.stdout == b"HELLO=WORLD\n"
+    run_both([prog, "/usr/bin/busybox", "env"], status=0, stdout=b"HELLO=WORLD\n")
 
 
 @pytest.mark.parametrize("libc", LIBCS)
@@ -129,17 +131,13 @@ def test_execve_demo_errors(libc, tmp_path):
     junk.chmod(0o755)
     for target, why in (("/nonexistent/prog", b"No such file"), (plain, b"Permission denied"),
                         (junk, b"Exec format error"), ("/tmp", b"Permission denied")):
-        native, emu = run_native([prog, target]), run_emu([prog, target])
-        assert_same(native, emu)
-        assert why in emu.stdout
+        run_both([prog, target], status=1, stdout=contains(why))
 
 
 def test_shebang_demo():
     """The lecture's rule: `#!A B C` runs A with argv A, "B C", script path, then the script's args."""
     demo = sample("glibc", "shebang_args").parent.parent / "shebang_demo"
-    native, emu = run_native([demo, "x", "y"]), run_emu([demo, "x", "y"])
-    assert_same(native, emu)
-    assert b"argv[1] = A B C\n" in emu.stdout
+    run_both([demo, "x", "y"], status=0, stdout=contains(b"argv[1] = A B C\n"))
 
 
 def test_shebang_via_execve(tmp_path):
@@ -147,51 +145,36 @@ def test_shebang_via_execve(tmp_path):
     script = tmp_path / "script"
     script.write_text(f"#!{sample('musl', 'shebang_args')}   one two  \n")
     script.chmod(0o755)
-    argv = [sample("musl", "execve_demo"), script, "arg"]
-    native, emu = run_native(argv), run_emu(argv)
-    assert_same(native, emu)
-    assert b"argv[1] = one two\n" in emu.stdout
+    run_both([sample("musl", "execve_demo"), script, "arg"], status=0, stdout=contains(b"argv[1] = one two\n"))
 
 
-@pytest.fixture(scope="module", params=[("glibc", "gcc"), ("musl", "musl-gcc")], ids=["glibc", "musl"])
-def proc_calls(request, tmp_path_factory) -> Path:
-    libc, cc = request.param
-    out = tmp_path_factory.mktemp(libc) / "proc_calls"
-    subprocess.run([need_tool(cc), "-static", "-O1", "-o", str(out), str(PROGS / "proc_calls.c")], check=True)
-    return out
+@pytest.fixture(scope="module", params=LIBCS)
+def proc_calls(request, build) -> Path:
+    return build(PROGS / "proc_calls.c", COMPILERS[request.param])
 
 
 def test_proc_calls(proc_calls, tmp_path):
     junk = tmp_path / "junk"
     junk.write_bytes(b"junk\x01\x02")
     junk.chmod(0o755)
-    native, emu = run_native([proc_calls, junk]), run_emu([proc_calls, junk])
-    assert_same(native, emu)
-    assert emu.returncode == 21
-    for line in (b"vfork: exited=1 status=12", b"posix_spawn: rc=0 status=21", b"CLD_KILLED status=15",
-                 b"execve E2BIG: Argument list too long", b"child argv[2]=execveat env=fd",
-                 b"server: got 12 'hello socket' so_type=1"):
-        assert line in emu.stdout
+    run_both([proc_calls, junk], status=21, stdout=contains(
+        b"vfork: exited=1 status=12", b"posix_spawn: rc=0 status=21", b"CLD_KILLED status=15",
+        b"execve E2BIG: Argument list too long", b"child argv[2]=execveat env=fd",
+        b"server: got 12 'hello socket' so_type=1"))
 
 
 @pytest.mark.parametrize("cc", ["gcc", "musl-gcc"])
-def test_sendmsg_recvmsg_match_native(tmp_path, cc):
+def test_sendmsg_recvmsg_match_native(build, cc):
     """Scattered iovecs, an SCM_RIGHTS descriptor that works in the receiver, MSG_TRUNC."""
-    exe = build_static(cc, PROGS / "msg_calls.c", tmp_path / "msg_calls")
-    native = run_native([exe])
-    assert b"got a descriptor: yes" in native.stdout
-    assert_same(native, run_emu([exe]), stderr=True)
+    run_both([build(PROGS / "msg_calls.c", cc)], status=0, stdout=contains(b"got a descriptor: yes"), stderr=True)
 
 
 @pytest.mark.parametrize("cc", ["gcc", "musl-gcc"])
-def test_child_siginfo_and_task_names(tmp_path, cc):
+def test_child_siginfo_and_task_names(tmp_path, build, cc):
     """SIGCHLD's siginfo names the child even when waitpid reaped it before the handler ran;
     execve names the task after the path it was given (/proc/self/exe -> "exe", a symlink's name)."""
-    exe = build_static(cc, PROGS / "child_info.c", tmp_path / "child_info")
-    native, emu = run_native([exe], cwd=tmp_path), run_emu([exe], cwd=tmp_path)
-    assert_same(native, emu)
-    assert b"round 2: si_code=2 si_status=15 si_pid_is_child=1" in emu.stdout
-    assert b"comm=exe\n" in emu.stdout and b"comm=child-info-link\n" in emu.stdout
+    run_both([build(PROGS / "child_info.c", cc)], cwd=tmp_path, status=0, stdout=contains(
+        b"round 2: si_code=2 si_status=15 si_pid_is_child=1", b"comm=exe\n", b"comm=child-info-link\n"))
 
 
 def test_low_open_file_limit():
@@ -204,6 +187,4 @@ def test_low_open_file_limit():
 
     bash, busybox = need_tool("bash-static"), need_tool("busybox")
     argv = [bash, "-c", f"ulimit -S -n 100; {busybox} true; echo $?; ulimit -n"]
-    native, emu = run_native(argv, preexec_fn=low), run_emu(argv, preexec_fn=low)
-    assert_same(native, emu)
-    assert emu.stdout == b"0\n100\n"
+    run_both(argv, preexec_fn=low, status=0, stdout=b"0\n100\n")

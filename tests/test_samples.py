@@ -8,55 +8,41 @@ import sys
 
 import pytest
 
-from tests.conftest import LIBCS, ROOT, SAMPLES, assert_same, run_native, sample
+from tests.conftest import LIBCS, ROOT, SAMPLES, assert_same, contains, run_both, run_emu, run_native, sample
 
 ENV = {"PATH": "/usr/bin:/bin", "HOME": "/nonexistent", "ELFEMU_TEST": "a b  c", "EMPTY": ""}
 
 
-def run_exact(argv, env=ENV, **kw):
-    """elfemu with exactly this environment: the guest's envp is elfemu's (no PYTHONPATH added;
-    the venv's python finds the package)."""
-    kw.setdefault("capture_output", True)
-    kw.setdefault("timeout", 120)
-    return subprocess.run([sys.executable, "-m", "emulator", "run", *map(str, argv)], env=env, cwd=ROOT, **kw)
-
-
-def both(argv, stderr=True, **kw):
-    native = run_native(argv, env=ENV, **kw)
-    emu = run_exact(argv, **kw)
-    assert_same(native, emu, stderr=stderr)
-    return native, emu
+def run_sample(argv, *, status, stdout=None):
+    """The sample natively and under elfemu, with exactly ENV, from the repository's root."""
+    return run_both(argv, status=status, stdout=stdout, stderr=True, env=ENV, cwd=ROOT)
 
 
 @pytest.mark.parametrize("libc", LIBCS)
 def test_hello(libc):
-    native, _ = both([sample(libc, "hello")])
-    assert native.returncode == 0 and native.stdout
+    run_sample([sample(libc, "hello")], status=0, stdout=bool)
 
 
 def test_hello_static_pie():
-    native, _ = both([sample("glibc", "hello_pie")])
-    assert native.returncode == 0 and native.stdout
+    run_sample([sample("glibc", "hello_pie")], status=0, stdout=bool)
 
 
 @pytest.mark.parametrize("libc", LIBCS)
 @pytest.mark.parametrize("args", [[], ["one"], ["two words", "", "-x", "ünï"]])
 def test_argv_envp(libc, args):
-    native, _ = both([sample(libc, "argv_envp"), *args])
-    assert b"ELFEMU_TEST=a b  c" in native.stdout
+    run_sample([sample(libc, "argv_envp"), *args], status=0, stdout=contains(b"ELFEMU_TEST=a b  c"))
 
 
 @pytest.mark.parametrize("libc", LIBCS)
 @pytest.mark.parametrize("mode", ["exit", "_exit", "sys_exit", "return", None, "bogus"])
 def test_exit_modes(libc, mode):
-    native, _ = both([sample(libc, "exit_modes"), *([mode] if mode else [])])
-    assert native.returncode == (3 if mode in ("exit", "_exit", "sys_exit", "return") else 2)
+    run_sample([sample(libc, "exit_modes"), *([mode] if mode else [])],
+         status=3 if mode in ("exit", "_exit", "sys_exit", "return") else 2)
 
 
 @pytest.mark.parametrize("libc", LIBCS)
 def test_mmap8g(libc):
-    native, _ = both([sample(libc, "mmap8g")])
-    assert b"Read get: 4" in native.stdout
+    run_sample([sample(libc, "mmap8g")], status=0, stdout=contains(b"Read get: 4"))
 
 
 PEAK_RSS = r"""
@@ -79,25 +65,23 @@ def test_mmap8g_peak_rss(libc):
 
 @pytest.mark.parametrize("libc", LIBCS)
 def test_hotpatch(libc):
-    native, _ = both([sample(libc, "hotpatch")])
-    assert b"patched" in native.stdout
+    run_sample([sample(libc, "hotpatch")], status=0, stdout=contains(b"patched"))
 
 
 @pytest.mark.parametrize("libc", LIBCS)
 def test_fileio(libc, tmp_path):
     (tmp_path / "n").mkdir()
     (tmp_path / "e").mkdir()
-    native = run_native([sample(libc, "fileio"), tmp_path / "n"], env=ENV)
-    emu = run_exact([sample(libc, "fileio"), tmp_path / "e"])
-    assert_same(native, emu, stderr=True)
-    assert native.returncode == 0
+    native = run_native([sample(libc, "fileio"), tmp_path / "n"], env=ENV, cwd=ROOT)
+    emu = run_emu([sample(libc, "fileio"), tmp_path / "e"], env=ENV, cwd=ROOT)
+    assert_same(native, emu, status=0, stdout=bool, stderr=True)
     assert sorted(p.name for p in (tmp_path / "e").iterdir()) == sorted(p.name for p in (tmp_path / "n").iterdir())
 
 
 @pytest.mark.parametrize("libc", LIBCS)
 def test_fileio_default_dir(libc):
     """Without DIR it makes and removes /tmp/elfemu-fileio-<pid> itself."""
-    both([sample(libc, "fileio")])
+    run_sample([sample(libc, "fileio")], status=0, stdout=bool)
 
 
 @pytest.mark.parametrize("libc", LIBCS)
@@ -105,18 +89,13 @@ def test_fileio_default_dir(libc):
 def test_proc_self(libc, how):
     exe = sample(libc, "proc_self")
     prog = str(exe) if how == "absolute" else str(exe.relative_to(ROOT))
-    native = run_native([prog], env=ENV, cwd=ROOT)
-    emu = run_exact([prog])
-    assert_same(native, emu, stderr=True)
-    assert native.stdout.count(b"yes") == 3
+    run_sample([prog], status=0, stdout=lambda out: out.count(b"yes") == 3)
 
 
 @pytest.mark.parametrize("libc", LIBCS)
 def test_null_deref(libc):
-    native, emu = both([sample(libc, "null_deref")])
-    assert native.returncode == emu.returncode == -11
+    run_sample([sample(libc, "null_deref")], status=-11)
 
 
 def test_hello178():
-    native, _ = both([SAMPLES / "hello178"])
-    assert native.stdout == b"Hello world\n"
+    run_sample([SAMPLES / "hello178"], status=0, stdout=b"Hello world\n")

@@ -11,17 +11,9 @@ import pytest
 from emulator.debug.stepper import view
 from emulator.debug.stepper.expr import Evaluator, ExprError, Scanner, parse_lvalue
 from emulator.image.symbols import load_symbols
-from tests.conftest import HELLO178, run_emu, sample
+from tests.conftest import HELLO178, sample, step
 
 MSG = 0x100A6  # "Hello world\n" inside the 178-byte hello
-
-
-def step(program, script: str, *args, timeout=120):
-    """Run `elfemu step PROGRAM ARGS` with the script on stdin; return (stdout text, returncode)."""
-    r = run_emu([program, *args], command="step", input=script.encode(), timeout=timeout)
-    err = r.stderr.decode(errors="replace")
-    assert "Traceback" not in err, err
-    return r.stdout.decode(errors="replace"), r.returncode
 
 
 def regs_block(out: str, start: int = 0) -> str:

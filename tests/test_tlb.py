@@ -43,6 +43,7 @@ def test_small_program_keeps_the_first_table(capfd):
 def test_sieve_grows_the_table_and_matches_native(libc, capfd):
     prog = sample(libc, "bench_sieve")
     native = run_native([prog, "6000000"])
+    assert native.returncode == 0 and native.stdout
     p, status = run_in_process([prog, "6000000"])
     assert capfd.readouterr().out.encode() == native.stdout
     assert status == native.returncode == 0
@@ -56,6 +57,7 @@ def test_accessible_bytes_track_mmap_munmap_mprotect(name, capfd):
     prog = sample("glibc", name)
     native = run_native([prog])
     p, status = run_in_process([prog])
+    assert native.returncode == 0 and native.stdout
     assert capfd.readouterr().out.encode() == native.stdout
     assert status == native.returncode
     assert p.mem.accessible == accessible_in_vmas(p.mem)
