@@ -15,7 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PROGS, assert_same, diff, make_tree, run_emu, run_native, snapshot, traces
+from tests.conftest import PROGS, assert_same, diff, free_port, make_tree, run_emu, run_native, snapshot, traces
+
+NC_PORT = free_port()  # a port nobody listens on, not a fixed number another run may hold
 
 BB = "/usr/bin/busybox"
 BASH = "/usr/bin/bash-static"
@@ -154,7 +156,9 @@ BUSYBOX = [
     ("dc-loop", [BB, "dc"], b"[la1+dsa*pla10>y]sy 0sa1 lyx\n"),
     ("cal-1752", [BB, "cal", "1752"]),
     ("ipcalc", [BB, "ipcalc", "-n", "-b", "-m", "192.168.1.77/20"]),
-    ("nc-loopback", sh("nc -l -p 39123 > got & sleep 0.5; echo hello | nc -w 1 127.0.0.1 39123; wait; cat got")),
+    # The client retries until the listener is up: a fixed sleep lost the race on a loaded machine.
+    ("nc-loopback", sh(f"nc -l -p {NC_PORT} > got & for i in $(seq 40); do echo hello | nc -w 1 127.0.0.1 {NC_PORT}"
+                       " 2>/dev/null && break; sleep 0.25; done; wait; cat got")),
 ]
 
 # The cases whose last command fails on purpose (files that differ; grep -c counting none).

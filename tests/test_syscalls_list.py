@@ -10,7 +10,7 @@ import re
 from emulator.abi.syscall_numbers import NR
 from syscalls import support
 from syscalls.table import ROWS
-from tests.conftest import ROOT, build_static, run_emu, run_native
+from tests.conftest import ROOT, run_both, run_emu
 
 
 def test_listing_names_every_call_with_its_number_level_and_note():
@@ -60,14 +60,9 @@ def test_numbers_come_from_abi_and_every_named_number_exists():
     assert used and used <= set(NR), sorted(used - set(NR))
 
 
-def test_calls_linux_itself_leaves_out_are_enosys_natively_too(tmp_path):
+def test_calls_linux_itself_leaves_out_are_enosys_natively_too(build):
     """The notes that say 'Linux returns ENOSYS too' are checked against the host kernel."""
-    exe = build_static("gcc", ROOT / "tests" / "progs" / "raw_syscall.c", tmp_path / "raw_syscall")
+    exe = build(ROOT / "tests" / "progs" / "raw_syscall.c")
     nrs = [str(spec.nr) for spec in ROWS if spec.support.level == "enosys" and "ENOSYS too" in spec.support.note]
     assert len(nrs) >= 10
-    native = run_native([exe, *nrs])
-    emu = run_emu([exe, *nrs])
-    assert native.returncode == 0 and emu.returncode == 0, emu.stderr
-    expected = "".join(f"{nr} -38\n" for nr in nrs).encode()  # -ENOSYS
-    assert native.stdout == expected
-    assert emu.stdout == expected
+    run_both([exe, *nrs], status=0, stdout="".join(f"{nr} -38\n" for nr in nrs).encode())  # -ENOSYS
