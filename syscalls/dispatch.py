@@ -4,12 +4,18 @@ Reads the number and arguments, finds the row in TABLE, decodes the arguments by
 types, calls the handler, and stores its value or -errno. Guest faults inside a handler are
 -EFAULT; a missing handler is -ENOSYS (reported once). The tracer, when present, sees the
 call before and after. Control-flow exceptions (exit, execve's fresh image) pass through.
+
+Any other exception out of a handler is elfemu's bug (a guest's argument reached Python
+unchecked: an OverflowError, a struct.error). It must not end the guest in a traceback: the
+guest gets -EINVAL, the kernel's answer to an argument it cannot take, and elfemu prints one
+line, `elfemu: internal error in NAME: ...`, once per call and kind of error. The tests fail
+on that line (tests/conftest.py), so the bug stays visible.
 """
 
 import errno
 import sys
 
-from emulator.errors import GuestFault, SyscallError
+from emulator.errors import GuestFault, ImageReplaced, SyscallError
 from syscalls.table import TABLE, Spec
 
 
@@ -23,6 +29,7 @@ class Call:
 
 
 _reported: set[int] = set()
+_internal_reported: set[tuple[int, type]] = set()
 _plans: dict[int, tuple] = {}  # per syscall nr: (arity, the (index, type) pairs whose decode is not the identity)
 
 
@@ -57,6 +64,23 @@ def invoke(proc, spec: Spec, args) -> int:
         return -errno.EFAULT
     except OSError as exc:  # a host call failed: the guest sees the same errno
         return -(exc.errno or errno.EIO)
+    except ImageReplaced:
+        raise
+    except Exception as exc:  # noqa: BLE001 - our bug, told in one line (the module docstring)
+        return internal_error(spec, exc)
+
+
+def internal_error(spec: Spec, exc: Exception) -> int:
+    """A handler's own failure: one line on stderr (once per call and kind), -EINVAL for the guest."""
+    key = (spec.nr, type(exc))
+    if key not in _internal_reported:
+        _internal_reported.add(key)
+        where = exc.__traceback__
+        while where.tb_next is not None:
+            where = where.tb_next
+        line = f"{where.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{where.tb_lineno}"
+        print(f"elfemu: internal error in {spec.name} ({line}): {type(exc).__name__}: {exc}", file=sys.stderr)
+    return -errno.EINVAL
 
 
 def on_syscall(proc, interpose: bool = True) -> None:
