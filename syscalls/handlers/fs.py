@@ -14,6 +14,7 @@ import struct
 
 from emulator.errors import SyscallError
 from emulator.machine.libc import host
+from emulator.task import textbusy
 from syscalls.decode.types import AT_FDCWD
 from syscalls.handlers import procfs
 from syscalls.handlers.fsbase import MAX_RW_COUNT, blocking, check_path, dirfd, inbuf, put, waiting, writable
@@ -152,7 +153,9 @@ def openat(p, fd, path, flags, mode):
             got = procfs.open_virtual(p, virtual, flags, mode)
             if got is not None:
                 return got
-    return waiting(p, SYS_OPENAT, dirfd(p, fd, path), path, flags, mode & 0xFFFF_FFFF)
+    d = dirfd(p, fd, path)
+    textbusy.check_open(path, d, flags)  # a running guest's program: ETXTBSY
+    return waiting(p, SYS_OPENAT, d, path, flags, mode & 0xFFFF_FFFF)
 
 
 def openat2(p, fd, path_addr, how, size):
@@ -172,7 +175,9 @@ def openat2(p, fd, path_addr, how, size):
             got = procfs.open_virtual(p, virtual, flags, mode)
             if got is not None:
                 return got
-    return waiting(p, SYS_OPENAT2, dirfd(p, fd, path), path, hbuf, size)
+    d = dirfd(p, fd, path)
+    textbusy.check_open(path, d, flags)
+    return waiting(p, SYS_OPENAT2, d, path, hbuf, size)
 
 
 def open_(p, path, flags, mode):

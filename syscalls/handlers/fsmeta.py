@@ -11,6 +11,7 @@ import os
 
 from emulator.errors import SyscallError
 from emulator.machine.libc import host
+from emulator.task import textbusy
 from syscalls.handlers import procfs
 from syscalls.handlers.fsbase import check_path, dirfd, inbuf, opt_path, out, put
 
@@ -148,7 +149,9 @@ def umask(p, mask):
 
 
 def truncate(p, path, length):
-    return host(76, at(p, AT_FDCWD, path)[1], length)
+    d, path = at(p, AT_FDCWD, path)
+    textbusy.check(path, d)  # a running guest's program: ETXTBSY
+    return host(76, path, length)
 
 
 def ftruncate(p, fd, length):
