@@ -40,6 +40,7 @@ def run_emu(argv, command: str = "run", options=(), **kw) -> subprocess.Complete
 def assert_same(native: subprocess.CompletedProcess, emu: subprocess.CompletedProcess, stderr: bool = False):
     """The differential check: same stdout, same exit status (and stderr when deterministic)."""
     assert b"Traceback" not in emu.stderr, emu.stderr.decode(errors="replace")
+    assert b"elfemu: internal error" not in emu.stderr, emu.stderr.decode(errors="replace")  # dispatch's net
     assert emu.stdout == native.stdout
     if stderr:
         assert emu.stderr == native.stderr

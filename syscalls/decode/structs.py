@@ -14,6 +14,7 @@ from syscalls.decode import xlat
 from syscalls.decode.types import (
     Arg,
     Ptr,
+    UInt,
     buf_text,
     flags_text,
     iov_dump,
@@ -543,8 +544,9 @@ class Rusage(StructPtr):
         return f"{{ru_utime={{tv_sec={us}, tv_usec={uu}}}, ru_stime={{tv_sec={ss}, tv_usec={su}}}, ...}}"
 
 
-class MknodDev(Arg):
-    """mknod's dev: printed only for character and block devices (the mode is argument `mode`)."""
+class MknodDev(UInt):
+    """mknod's dev, an unsigned int: printed only for character and block devices (the mode is
+    argument `mode`)."""
 
     def __init__(self, mode: int):
         self.mode = mode
