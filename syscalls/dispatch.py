@@ -13,9 +13,11 @@ on that line (tests/conftest.py), so the bug stays visible.
 """
 
 import errno
+import fcntl
 import sys
 
 from emulator.errors import GuestFault, ImageReplaced, SyscallError
+from syscalls.decode.types import Fd, s32
 from syscalls.table import TABLE, Spec
 
 
@@ -45,6 +47,7 @@ def invoke(proc, spec: Spec, args) -> int:
             if proc.report_unimplemented:
                 print(f"elfemu: unimplemented syscall {spec.name} ({spec.nr}) -> ENOSYS", file=sys.stderr)
         return -errno.ENOSYS
+    decoding = True
     try:
         plan = _plans.get(spec.nr)
         if plan is None:
@@ -54,20 +57,44 @@ def invoke(proc, spec: Spec, args) -> int:
             decoded = list(args[:nargs])
             for i, t in decoders:
                 decoded[i] = t.decode(proc, args[i], args)
+            decoding = False
             ret = spec.handler(proc, *decoded)
         else:
+            decoding = False
             ret = spec.handler(proc, *args[:nargs])
         return 0 if ret is None else ret
-    except SyscallError as exc:
-        return -exc.errno
-    except GuestFault:
-        return -errno.EFAULT
+    except (SyscallError, GuestFault) as exc:
+        err = exc.errno if isinstance(exc, SyscallError) else errno.EFAULT
+        if (decoding or err in _AFTER_FDGET) and _closed_fd(proc, spec, args[0]):
+            return -errno.EBADF
+        return -err
     except OSError as exc:  # a host call failed: the guest sees the same errno
         return -(exc.errno or errno.EIO)
     except ImageReplaced:
         raise
     except Exception as exc:  # noqa: BLE001 - our bug, told in one line (the module docstring)
         return internal_error(spec, exc)
+
+
+# A call on an fd resolves it first (fdget), before it reads its other arguments or touches
+# memory (fs/read_write.c, fs/ioctl.c, net/socket.c, fs/stat.c): with a closed fd, Linux says
+# EBADF where elfemu's decoders or handler found a bad pointer (EFAULT), a bad count (EINVAL, in
+# a decoder) or no ioctl (ENOTTY) first. Checked on failure only: a host fcntl costs ~3 us.
+_AFTER_FDGET = frozenset({errno.EFAULT, errno.ENOTTY})
+
+
+def _closed_fd(proc, spec: Spec, raw: int) -> bool:
+    """Is argument 0 a plain fd (not a dirfd) that is not open?"""
+    if not spec.args or type(spec.args[0]) is not Fd:
+        return False
+    fd = s32(raw)
+    if fd < 0 or fd in proc.fds.hidden:
+        return True
+    try:
+        fcntl.fcntl(fd, fcntl.F_GETFD)
+    except OSError:
+        return True
+    return False
 
 
 def internal_error(spec: Spec, exc: Exception) -> int:

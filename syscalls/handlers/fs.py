@@ -166,6 +166,8 @@ def openat2(p, fd, path_addr, how, size):
         raise SyscallError(errno.EINVAL)
     if size > PAGE:
         raise SyscallError(errno.E2BIG)
+    if not how:
+        raise SyscallError(errno.EFAULT)  # copy_struct_from_user of NULL
     hbuf = inbuf(p, how, size)
     path = check_path(p.mem.read_cstr(path_addr, PAGE))
     flags, mode, resolve = struct.unpack_from("<QQQ", hbuf.raw)
