@@ -97,3 +97,26 @@ def test_handler_exception_is_one_line_and_einval(capsys):
     err = capsys.readouterr().err
     assert err.startswith("elfemu: internal error in broken_call (test_guest_args.py:")
     assert "OverflowError" in err and err.count("\n") == 1
+
+
+def test_no_host_thread_for_signals_is_one_line(monkeypatch, capsys):
+    """A host that refuses the signal watcher's thread (pthread_create's EAGAIN: "can't start new
+    thread", seen in a fork child under strace's parallel suite) costs the watcher, not the guest."""
+    import threading
+
+    from emulator.task import signals
+
+    tries = []
+
+    class NoThread:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def start(self):
+            tries.append(1)
+            raise RuntimeError("can't start new thread")
+
+    monkeypatch.setattr(threading, "Thread", NoThread)
+    signals.SignalState._start_watcher(signals.SignalState.__new__(signals.SignalState))
+    assert len(tries) > 1  # tried again
+    assert capsys.readouterr().err == "elfemu: no host thread for signals: a signal waits for the guest's next syscall\n"
