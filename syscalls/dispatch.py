@@ -81,11 +81,16 @@ def invoke(proc, spec: Spec, args) -> int:
 # EBADF where elfemu's decoders or handler found a bad pointer (EFAULT), a bad count (EINVAL, in
 # a decoder) or no ioctl (ENOTTY) first. Checked on failure only: a host fcntl costs ~3 us.
 _AFTER_FDGET = frozenset({errno.EFAULT, errno.ENOTTY})
+# The calls that copy from the guest before they look at the fd (Linux 6.x): signalfd's fd -1
+# asks for a new one, epoll_ctl and timerfd_settime copy their struct first, the f*xattr calls
+# their name (import_xattr_name). Found by tests/progs/argfuzz.c and tests/progs/fdevents.c.
+_COPY_BEFORE_FDGET = frozenset({"signalfd", "signalfd4", "epoll_ctl", "timerfd_settime", "fgetxattr",
+                                "fsetxattr", "fremovexattr"})
 
 
 def _closed_fd(proc, spec: Spec, raw: int) -> bool:
     """Is argument 0 a plain fd (not a dirfd) that is not open?"""
-    if not spec.args or type(spec.args[0]) is not Fd:
+    if not spec.args or type(spec.args[0]) is not Fd or spec.name in _COPY_BEFORE_FDGET:
         return False
     fd = s32(raw)
     if fd < 0 or fd in proc.fds.hidden:
