@@ -10,7 +10,7 @@ VDSO_CFLAGS := -shared -nostdlib -fPIC -O2 -fno-asynchronous-unwind-tables -fno-
 	-Wl,-T,emulator/image/vdso/vdso.lds -Wl,--hash-style=both -Wl,-soname=linux-vdso.so.1 \
 	-Wl,-z,max-page-size=4096 -Wl,--build-id=none
 
-.PHONY: install deps samples demo test bench lint docs clean
+.PHONY: install deps samples demo test fuzz bench lint docs clean
 
 # System tools the samples and the differential tests need (installed only when missing).
 deps:
@@ -57,6 +57,11 @@ test: install samples
 # docs/syscalls.md is generated from the table's rows (tests/test_syscalls_list.py keeps it in sync).
 docs: install
 	$(ELFEMU) syscalls --markdown > docs/syscalls.md
+# Guest-argument fuzzing (tests/progs/argfuzz.c, tests/test_argfuzz.py): `make fuzz SEED=7`.
+SEED  ?= 1
+CALLS ?= 200000
+fuzz: install
+	ARGFUZZ_SEED=$(SEED) ARGFUZZ_CALLS=$(CALLS) $(BIN)/python -m pytest -q -p no:cacheprovider tests/test_argfuzz.py
 
 bench: install samples
 	$(BIN)/python -m tests.bench

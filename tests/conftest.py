@@ -127,6 +127,7 @@ def assert_same(native, emu, *, status, stdout=None, stderr: bool = False):
     elfemu's run printed the same stdout (and stderr when deterministic) and ended the same way."""
     expect_native(native, status, stdout)
     assert b"Traceback" not in emu.stderr, emu.stderr.decode(errors="replace")
+    assert b"elfemu: internal error" not in emu.stderr, emu.stderr.decode(errors="replace")  # dispatch's net
     assert emu.stdout == native.stdout, emu.stderr.decode(errors="replace")[-3000:]
     if stderr:
         assert emu.stderr == native.stderr

@@ -25,7 +25,7 @@ from emulator.machine.libc import host
 from emulator.machine.tlb import TlbSizer
 from emulator.machine.unicorn_ffi import UC_HOOK_INTR, UcError
 from emulator.machine.unicorn_ffi import unicorn_const as UC
-from emulator.task import signals
+from emulator.task import signals, textbusy
 from emulator.task.fdtable import FdTable
 
 MEMORY_ERRORS = {UC.UC_ERR_READ_UNMAPPED, UC.UC_ERR_WRITE_UNMAPPED, UC.UC_ERR_FETCH_UNMAPPED, UC.UC_ERR_READ_PROT,
@@ -57,6 +57,7 @@ class Process:
         self.robust_list = 0
         self.cpu = self.mem = self.uc = None
         self.exe = ""
+        self.text_fd = -1  # the running executable, open and locked so that writers get ETXTBSY (textbusy.py)
         self.posix_timers: dict[int, tuple[int, int, int]] = {}  # timer id -> (notify, signo, sigev value)
         self.comm: bytes | None = None  # prctl(PR_SET_NAME)'s name; None: the program's
         self.argv: list[bytes] = []
@@ -77,6 +78,7 @@ class Process:
         /proc/self/exe), not after the file it found."""
         self.uc, self.cpu, self.mem = img.uc, img.cpu, img.mem
         self.exe, self.argv = img.exe, img.argv
+        self._hold_text(img.exe)
         self.name_task(os.path.basename(os.fsencode(path))[:15] or None)
         self.brk_start = self.brk_cur = img.brk
         self.image = img.image
@@ -87,6 +89,14 @@ class Process:
         self.cpu.reset_fpu()
         self.cpu["rsp"] = img.rsp
         self.pc = img.entry
+
+    def _hold_text(self, exe: str) -> None:
+        """The new program's write denial replaces the old one's (textbusy.py)."""
+        if self.text_fd >= 0:
+            self.fds.hidden.discard(self.text_fd)
+            os.close(self.text_fd)
+        fd = textbusy.hold(exe)
+        self.text_fd = self.fds.hide(fd) if fd >= 0 else -1
 
     def name_task(self, name: bytes | None) -> None:
         """Set the task name (execve, PR_SET_NAME). The host task takes it too, so that other

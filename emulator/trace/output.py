@@ -12,6 +12,7 @@ a line's leader.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import mmap
 import os
@@ -47,6 +48,7 @@ class Output:
     """Where lines go: stderr unbuffered (keeps order with the guest's own stderr), -o files buffered."""
 
     def __init__(self, path: str | None, buffered: bool = True, append: bool = False):
+        self.path = path or "stderr"  # named in the message when a write fails
         if path is None:
             self.fd, self.buffered = 2, False
         else:
@@ -63,13 +65,27 @@ class Output:
             if self.size > 65536:
                 self.flush()
         else:
-            write_all(self.fd, text.encode(errors="surrogateescape"))
+            self._write(text.encode(errors="surrogateescape"))
 
     def flush(self) -> None:
         if self.buf:
             data = "".join(self.buf).encode(errors="surrogateescape")
             self.buf, self.size = [], 0
-            write_all(self.fd, data)
+            self._write(data)
+
+    def _write(self, data: bytes) -> None:
+        """A failed write (-o /dev/full: ENOSPC; a closed pipe) costs the lines, not the guest:
+        strace says `strace: /dev/full: No space left on device` for each line it could not
+        flush and goes on tracing, and exits with the tracee's status (checked with strace 6.1)."""
+        while data:
+            try:
+                n = os.write(self.fd, data)
+            except OSError as exc:
+                message = f"elfemu: {self.path}: {os.strerror(exc.errno or errno.EIO)}\n"
+                for _line in range(max(data.count(b"\n"), 1)):
+                    write_all(2, message.encode())
+                return
+            data = data[n:]
 
     def drop(self) -> None:
         """Forget buffered lines (a forked child that is not traced: they are the parent's)."""

@@ -95,9 +95,9 @@ FDSET = special.FdSet()
 RET_SELECT = special.SelectRet()
 
 # memory
-PROT = Flags(xlat.PROT_FLAGS, zero="PROT_NONE")
+PROT = Flags(xlat.PROT_FLAGS, zero="PROT_NONE", bits=64)  # an unsigned long: mprotect checks all 64 bits
 MFLAGS = MMAPFLAGS
-MREMAP = Flags(xlat.MREMAP_FLAGS)
+MREMAP = Flags(xlat.MREMAP_FLAGS, bits=64)  # an unsigned long, checked whole
 MREMAP_NEW = Unused(show=(3, 2))
 MADV = Enum(xlat.MADVISE)
 MSYNC = Flags(xlat.MSYNC_FLAGS)

@@ -100,7 +100,7 @@ class FcntlArg(Arg):
             data = t.read(raw, 32)
             if data is None or (cmd in (5, 36) and t.failed):
                 return ptr(raw)
-            typ, whence, start, ln, pid = struct.unpack("<hhqqi4x", data)
+            typ, whence, start, ln, pid = struct.unpack("<hh4xqqi4x", data)  # struct flock: 32 bytes
             lt = {0: "F_RDLCK", 1: "F_WRLCK", 2: "F_UNLCK"}.get(typ, str(typ))
             tail = f", l_pid={pid}" if cmd in (5, 36) else ""
             return (f"{{l_type={lt}, l_whence={dict(xlat.SEEK_WHENCE).get(whence, whence)}, "

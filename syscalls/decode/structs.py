@@ -14,7 +14,7 @@ import struct
 
 from syscalls.decode import xlat
 from syscalls.decode.text import flags_text, mode_text, named, ptr, quote, s32
-from syscalls.decode.types import Arg, Ptr
+from syscalls.decode.types import Arg, Ptr, UInt
 
 
 class StructPtr(Ptr):
@@ -286,8 +286,9 @@ class Rusage(StructPtr):
         return f"{{ru_utime={{tv_sec={us}, tv_usec={uu}}}, ru_stime={{tv_sec={ss}, tv_usec={su}}}, ...}}"
 
 
-class MknodDev(Arg):
-    """mknod's dev: printed only for character and block devices (the mode is argument `mode`)."""
+class MknodDev(UInt):
+    """mknod's dev, an unsigned int: printed only for character and block devices (the mode is
+    argument `mode`)."""
 
     def __init__(self, mode: int):
         self.mode = mode

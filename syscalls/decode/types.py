@@ -1,8 +1,14 @@
 """Argument types: each knows how to decode itself for a handler and print itself as strace does.
 
 A row of the syscall table lists one instance per argument. `decode` turns the raw register
-value into what the handler wants: Int/Long/Fd/DirFd decode to signed ints, Path to bytes;
-every other type (pointers, structs, flags) decodes to the raw int. `format` renders the raw
+value into what the handler wants, read at the width of the kernel's C type, as the kernel's
+SYSCALL_DEFINE wrappers cast the 64-bit register (include/linux/syscalls.h, __SC_CAST): a
+guest may leave anything in the upper bits. Int/Fd/DirFd/Signed are the low 32 bits signed,
+UInt and a 32-bit Enum the low 32 bits unsigned (constants such as ioctl's _IOR have bit 31
+set), a 32-bit Flags the low 32 bits sign-extended (the same bits for a handler's mask tests,
+and a value that fits the C int of the host call it is handed to, os.pipe2's for one), a
+mode (umode_t) the low 16 bits, Long a signed 64-bit value, Path bytes; pointers, sizes and
+structs stay the raw 64-bit value, which their handlers check. `format` renders the raw
 value for the tracer; types with `out = True` are printed after the call returns, because the
 kernel fills them in (read's buffer, fstat's struct). `format` may return "" to leave an
 argument out, as strace does (open's mode without O_CREAT, clone's stack).
@@ -82,6 +88,11 @@ class Arg:
 class UInt(Arg):
     """A C unsigned int: the low 32 bits."""
 
+    trivial = False
+
+    def decode(self, proc, raw, args):
+        return raw & 0xFFFF_FFFF
+
     def format(self, t, raw):
         return str(raw & 0xFFFF_FFFF)
 
@@ -155,6 +166,10 @@ class Flags(Arg):
         self.zero = zero
         self.bits = bits
         self.suffix = suffix  # strace's note when no bit has a name: 0x10 /* EFD_??? */
+        self.trivial = bits != 32  # an unsigned long (bits=64) reaches the handler whole
+
+    def decode(self, proc, raw, args):
+        return s32(raw)  # int or unsigned int flags: the same bits, and a C int for host calls
 
     def format(self, t, raw):
         raw &= (1 << self.bits) - 1
@@ -186,6 +201,10 @@ class Enum(Arg):
         self.bits = bits
         self.default = default  # how an unknown value prints: int, hex or a "/* NAME_??? */" note
         self.suffix = suffix
+        self.trivial = bits != 32  # a signed int is wrapped in Signed(), which decodes it
+
+    def decode(self, proc, raw, args):
+        return raw & 0xFFFF_FFFF  # an unsigned int (fcntl's cmd, ioctl's request, lseek's whence)
 
     def format(self, t, raw):
         raw &= (1 << self.bits) - 1
@@ -200,19 +219,31 @@ class Enum(Arg):
 
 
 class Octal(Arg):
-    """A permission mode: 0644, 000."""
+    """A permission mode: 0644, 000. The kernel reads a umode_t (16 bits)."""
+
+    trivial = False
+
+    def decode(self, proc, raw, args):
+        return raw & 0xFFFF
 
     def format(self, t, raw):
         return f"0{raw & 0o7777:o}" if raw & 0o7777 else "000"
 
 
-class FileMode(Arg):
+class FileMode(Octal):
+    """A mode with its file type (mknod's): a umode_t too."""
+
     def format(self, t, raw):
         return mode_text(raw & 0xFFFF_FFFF)
 
 
 class OpenFlags(Arg):
-    """O_RDONLY|O_CREAT|...: the access mode first, then the flags."""
+    """O_RDONLY|O_CREAT|...: the access mode first, then the flags. The kernel reads an int."""
+
+    trivial = False
+
+    def decode(self, proc, raw, args):
+        return s32(raw)
 
     def format(self, t, raw):
         raw &= 0xFFFF_FFFF

@@ -33,6 +33,7 @@ from emulator.abi.constants import PAGE_SIZE as PAGE
 from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
 from emulator.machine.libc import host
+from emulator.task import textbusy
 from syscalls.decode.types import AT_FDCWD
 from syscalls.handlers import procfs
 from syscalls.handlers.fsbase import MAX_RW_COUNT, blocking, check_path, dirfd, inbuf, put, waiting, writable
@@ -165,7 +166,9 @@ def openat(p, fd, path, flags, mode):
             got = procfs.open_virtual(p, virtual, flags, mode)
             if got is not None:
                 return got
-    return waiting(p, NR["openat"], dirfd(p, fd, path), path, flags, mode & 0xFFFF_FFFF)
+    d = dirfd(p, fd, path)
+    textbusy.check_open(path, d, flags)  # a running guest's program: ETXTBSY
+    return waiting(p, NR["openat"], d, path, flags, mode & 0xFFFF_FFFF)
 
 
 def openat2(p, fd, path_addr, how, size):
@@ -176,6 +179,8 @@ def openat2(p, fd, path_addr, how, size):
         raise SyscallError(errno.EINVAL)
     if size > PAGE:
         raise SyscallError(errno.E2BIG)
+    if not how:
+        raise SyscallError(errno.EFAULT)  # copy_struct_from_user of NULL
     hbuf = inbuf(p, how, size)
     path = check_path(p.mem.read_cstr(path_addr, PAGE))
     flags, mode, resolve = struct.unpack_from("<QQQ", hbuf.raw)
@@ -185,7 +190,9 @@ def openat2(p, fd, path_addr, how, size):
             got = procfs.open_virtual(p, virtual, flags, mode)
             if got is not None:
                 return got
-    return waiting(p, NR["openat2"], dirfd(p, fd, path), path, hbuf, size)
+    d = dirfd(p, fd, path)
+    textbusy.check_open(path, d, flags)
+    return waiting(p, NR["openat2"], d, path, hbuf, size)
 
 
 def open_(p, path, flags, mode):

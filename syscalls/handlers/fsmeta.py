@@ -13,6 +13,7 @@ from emulator.abi.constants import AT_FDCWD, AT_SYMLINK_NOFOLLOW
 from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
 from emulator.machine.libc import host
+from emulator.task import textbusy
 from syscalls.handlers import procfs
 from syscalls.handlers.fsbase import check_path, dirfd, inbuf, opt_path, out, put
 
@@ -148,7 +149,9 @@ def umask(p, mask):
 
 
 def truncate(p, path, length):
-    return host(NR["truncate"], at(p, AT_FDCWD, path)[1], length)
+    d, path = at(p, AT_FDCWD, path)
+    textbusy.check(path, d)  # a running guest's program: ETXTBSY
+    return host(NR["truncate"], path, length)
 
 
 def ftruncate(p, fd, length):

@@ -108,7 +108,8 @@ def capget(p, header, data):
     if hdr is None:
         raise SyscallError(errno.EFAULT)
     n = _cap_words(struct.unpack_from("<I", hdr.raw)[0])
-    buf = out(12 * n) if data and n else None
+    # With a data pointer, an unknown version is EINVAL (NULL data: 0); the host must see one too.
+    buf = out(12 * max(n, 1)) if data else None
     try:
         ret = host(NR["capget"], hdr, buf)
     except OSError as e:
