@@ -11,7 +11,7 @@ from emulator.guest import fail, run_guest
 
 USAGE = """elfemu run [--trace [strace options]] [--gdb PORT] PROGRAM [ARGS...]
        elfemu trace [strace options] PROGRAM [ARGS...]
-       elfemu step [--gdb PORT] PROGRAM [ARGS...]
+       elfemu step [--tui | --gdb PORT] PROGRAM [ARGS...]
        elfemu inspect PROGRAM"""
 
 
@@ -40,6 +40,14 @@ def step_session(proc) -> None:
     (EOF or `q` kill the guest); its status is the guest's exit status when the guest ended,
     128+signal when a signal killed it, else 0."""
     from emulator.debug.stepper.main import session
+    from emulator.task import ending
+
+    ending.exit_with(proc, session(proc))
+
+
+def tui_session(proc) -> None:
+    """`elfemu step --tui`: the same session full-screen (emulator/debug/tui); ends elfemu as step does."""
+    from emulator.debug.tui.app import session
     from emulator.task import ending
 
     ending.exit_with(proc, session(proc))
@@ -83,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
             return fail(opts.output or "trace", exc.strerror or str(exc), 1)
         return run_guest(program, args, tracer=tracer)
     if cmd == "step":
+        if rest[:1] == ["--tui"]:
+            return start(rest[1:], "step", setup=tui_session)
         return start(rest, "step", setup=step_session)
     if cmd == "inspect" and len(rest) == 1:
         from emulator.image.inspect import main as inspect_main

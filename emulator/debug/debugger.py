@@ -174,6 +174,11 @@ class Debugger(History):
     def pc(self) -> int:
         return self.proc.pc
 
+    @property
+    def syscall_position(self) -> int:
+        """The instruction count of the system call running now (a front's syscall log keys on it)."""
+        return self._last_sys
+
     def read_register(self, name: str) -> int:
         if name == "orig_rax":
             return self.orig_rax & 0xFFFF_FFFF_FFFF_FFFF

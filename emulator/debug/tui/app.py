@@ -1,0 +1,216 @@
+"""The textual application of `elfemu step --tui`: the panes, the keys and the command line.
+
+Every command, typed or bound to a key, is one line for Stepper.execute, run in a worker
+thread (the screen stays live through a long `c`, and ^C interrupts it); the panes are
+redrawn once when it completes (`redraws` counts it: the tests check that `si 100000` redraws
+once). While a command runs, a line typed on the command line goes to the guest's stdin.
+
+At 80x24 every pane gets its minimum: registers and code 10 rows, stack and system calls 6,
+output and memory 5, two rows of replies, the command line. Larger terminals give the extra
+rows to code, system calls and output, the extra columns to the right-hand panes.
+"""
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.widgets import Input, Static
+
+from emulator.debug.tui import panes
+
+CSS = """
+Screen { layout: vertical; overflow: hidden; }
+Horizontal { height: auto; }
+#row-code { height: 2fr; min-height: 10; }
+#row-stack { height: 1fr; min-height: 6; }
+#row-out { height: 1fr; min-height: 5; }
+.pane { border-top: solid $secondary; border-title-color: $text; height: 100%; overflow: hidden; padding: 0;
+        text-wrap: nowrap; text-overflow: clip; }
+.left { width: 42; }
+.right { width: 1fr; border-left: vkey $secondary; }
+#console { height: 2; color: $text-muted; text-wrap: nowrap; text-overflow: clip; }
+#command { height: 1; border: none; padding: 0; }
+"""
+
+KEYS = [
+    ("f7", "si", "si"), ("shift+f7", "rsi", "rsi"), ("f8", "ni", "ni"), ("shift+f8", "rni", "rni"),
+    ("f9", "c", "continue"), ("shift+f9", "rc", "rc"), ("f10", "finish", "finish"),
+    ("shift+f10", "rfinish", "rfinish"),
+]
+HINT = "F7 si F8 ni F9 c F10 finish (shift: back) F2 break F3 watch F4 find F6 maps ^Q quit"
+
+
+class SteppingApp(App):
+    """One stepper session on screen (see the module docstring)."""
+
+    CSS = CSS
+    TITLE = "elfemu"
+    BINDINGS = [Binding(key, f"run('{cmd}')", label, priority=True) for key, cmd, label in KEYS] + [
+        Binding("f2", "toggle_break", "break", priority=True),
+        Binding("f3", "prefill('watch ')", "watch", priority=True),
+        Binding("f4", "prefill('find ')", "find", priority=True),
+        Binding("f6", "toggle_maps", "maps", priority=True),
+        Binding("ctrl+c", "interrupt", "interrupt", priority=True),
+        Binding("ctrl+q", "quit", "quit", priority=True),
+    ]
+
+    def __init__(self, stepper, terminal=None, driver_class=None):
+        super().__init__(driver_class=driver_class)
+        self.st = stepper  # emulator/debug/tui/session.TuiStepper
+        self.terminal = terminal  # the guest's pty (session.GuestTerminal), None in tests without one
+        self.output = ""  # everything the guest wrote to its terminal
+        self.replies = ""  # everything the stepper printed
+        self.before: dict | None = None  # the registers before the last command (for highlighting)
+        self.busy = False  # a command is running in the worker thread
+        self.last = ""  # the last command line (Enter on an empty line repeats it, as in gdb)
+        self.redraws = 0  # how many times the panes were drawn (once per command)
+        self.show_maps = False  # the lower-right pane shows the memory map instead of memory
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="row-code"):
+            yield Static(id="regs", classes="pane left")
+            yield Static(id="code", classes="pane right")
+        with Horizontal(id="row-stack"):
+            yield Static(id="stack", classes="pane left")
+            yield Static(id="syscalls", classes="pane right")
+        with Horizontal(id="row-out"):
+            yield Static(id="output", classes="pane left")
+            yield Static(id="memory", classes="pane right")
+        yield Static(id="console")
+        yield Input(id="command", placeholder=HINT)
+
+    def on_mount(self) -> None:
+        titles = {"regs": "registers", "code": "code", "stack": "stack", "syscalls": "system calls",
+                  "output": "output", "memory": "memory"}
+        for pane, title in titles.items():
+            self.query_one(f"#{pane}").border_title = title
+        self.st.location()
+        self.call_after_refresh(self.redraw)
+
+    def on_resize(self, event) -> None:
+        self.call_after_refresh(self.redraw)
+
+    # ----- drawing -------------------------------------------------------------------
+    def pane(self, name: str) -> tuple[Static, int, int]:
+        widget = self.query_one(f"#{name}", Static)
+        return widget, max(1, widget.content_size.height), max(8, widget.content_size.width)
+
+    def redraw(self) -> None:
+        """Draw every pane from the state now: once per command, never per instruction."""
+        st = self.st
+        if self.terminal is not None:
+            self.output += self.terminal.read()
+        st.log.read_children()
+        self.replies += st.replies()
+        self.redraws += 1
+        w, rows, _ = self.pane("regs")
+        w.update(panes.registers(st, self.before))
+        w.border_title = f"registers {panes.flags_line(st)}"
+        w, rows, _ = self.pane("code")
+        w.update(panes.code(st, rows))
+        w.border_title = f"code  #{st.dbg.icount}"
+        w, rows, _ = self.pane("stack")
+        w.update(panes.stack(st, rows))
+        w, rows, _ = self.pane("syscalls")
+        w.update(panes.syscalls(st, rows))
+        w, rows, _ = self.pane("output")
+        w.update(panes.tail(self.output, rows))
+        w, rows, cols = self.pane("memory")
+        w.update(panes.maps(st) if self.show_maps else panes.memory(st, rows, cols))
+        w.border_title = "maps" if self.show_maps else f"memory at {st.follow}"
+        w, rows, _ = self.pane("console")
+        w.update(panes.tail(self.replies, rows))
+
+    # ----- commands ------------------------------------------------------------------
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        line = event.value
+        event.input.value = ""
+        if self.busy:  # the guest runs: the line is its input
+            if self.terminal is not None:
+                self.terminal.type(line + "\n")
+            return
+        if not line.strip():
+            line = self.last
+        self.action_run(line)
+
+    def action_run(self, line: str) -> None:
+        if self.busy or not line.strip():
+            return
+        self.last = line
+        self.replies += f"(elfemu) {line}\n"
+        self.before = self.st.regs() if self.st.dbg.exited is None else None
+        self.busy = True
+        self.query_one("#console", Static).update(panes.tail(self.replies, 2))
+        self.execute(line)
+
+    @work(thread=True, exclusive=True)
+    def execute(self, line: str) -> None:
+        try:
+            self.st.execute(line)
+        finally:
+            self.call_from_thread(self.finished)
+
+    def finished(self) -> None:
+        self.busy = False
+        self.redraw()
+        if self.st.done:
+            self.exit()
+
+    def action_toggle_break(self) -> None:
+        """F2: a breakpoint at rip, or away with the ones there."""
+        st = self.st
+        here = [p.num for p in st.user_bp_at(st.dbg.pc)]
+        self.action_run(f"d {' '.join(map(str, here))}" if here else "b")
+
+    def action_prefill(self, text: str) -> None:
+        box = self.query_one("#command", Input)
+        box.value = text
+        box.cursor_position = len(text)
+        box.focus()
+
+    def action_toggle_maps(self) -> None:
+        self.show_maps = not self.show_maps
+        self.redraw()
+
+    def action_interrupt(self) -> None:
+        if self.busy:
+            self.st.dbg.interrupt()
+
+
+def screen_driver(screen_in: int, screen_out: int):
+    """textual's Linux driver on the terminal elfemu was started on, now on hidden fds (the
+    guest owns fds 0-2: session.GuestTerminal). The stock driver uses sys.__stdin__/__stderr__."""
+    import os
+
+    from textual.drivers.linux_driver import LinuxDriver
+
+    class ScreenDriver(LinuxDriver):
+        def __init__(self, app, **kw):
+            super().__init__(app, **kw)
+            self._file = open(screen_out, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
+            self.fileno = screen_in
+
+        def _get_terminal_size(self) -> tuple[int, int]:
+            try:
+                return tuple(os.get_terminal_size(screen_out))
+            except OSError:
+                return 80, 24
+
+    return ScreenDriver
+
+
+def session(proc) -> int:
+    """`elfemu step --tui`: run the app on a loaded process; elfemu's exit status, as `elfemu step`'s."""
+    import sys
+
+    from emulator.debug.tui.session import start
+
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print("elfemu step --tui: needs a terminal (use `elfemu step` from a script)", file=sys.stderr)
+        return 2
+    st, terminal = start(proc)
+    SteppingApp(st, terminal, screen_driver(terminal.screen_in, terminal.screen_out)).run()
+    ev = st.dbg.exited
+    if ev is None:
+        return 0
+    return ev.exit_status if ev.reason == "exited" else 128 + ev.signo

@@ -1,0 +1,111 @@
+"""One TUI session: the stepper with the TUI's few commands, the syscall log, the guest's terminal.
+
+The guest's fds are the host's (emulator/task/fdtable.py), so a guest writing to fd 1 would
+write over the screen. Here the guest gets a pty of its own as fds 0, 1 and 2, as a program
+run from gdb gets the terminal: it sees a tty (stdio stays line-buffered, as in the lectures'
+fork demo), its output is read from the pty's master into the output pane, and what the person
+types while the guest runs goes to its stdin. The real terminal stays on hidden fds (the guest
+sees EBADF for them) for the screen itself.
+"""
+
+import fcntl
+import io
+import os
+import struct
+import termios
+
+from emulator.debug.stepper import view
+from emulator.debug.stepper.expr import ExprError
+from emulator.debug.stepper.main import Stepper
+from emulator.debug.tui.syslog import SyscallLog
+from emulator.image.symbols import load_symbols
+from syscalls.decode.xlat import signame
+
+
+class GuestTerminal:
+    """A pty as the guest's fds 0-2; the terminal elfemu was started on kept aside (or None)."""
+
+    def __init__(self, proc, rows: int = 24, cols: int = 80):
+        self.screen_in = self.screen_out = -1  # the real terminal, hidden from the guest (-1: none)
+        if os.isatty(0) and os.isatty(1):
+            self.screen_in = proc.fds.hide(os.dup(0))
+            self.screen_out = proc.fds.hide(os.dup(1))
+        master, slave = os.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        for fd in (0, 1, 2):
+            os.dup2(slave, fd)
+        os.close(slave)
+        self.master = proc.fds.hide(master)  # elfemu's end: the guest's output, the person's input
+        os.set_blocking(self.master, False)
+
+    def read(self) -> str:
+        """What the guest (and its children) wrote since the last call; the pty's \\r\\n as \\n."""
+        chunks = []
+        while True:
+            try:
+                data = os.read(self.master, 65536)
+            except (BlockingIOError, OSError):  # OSError: EIO once no process holds the slave
+                break
+            if not data:
+                break
+            chunks.append(data)
+        return b"".join(chunks).decode(errors="replace").replace("\r\n", "\n")
+
+    def type(self, text: str) -> None:
+        """Input for the guest, as if typed on its terminal (the pty echoes it to the output)."""
+        os.write(self.master, text.encode())
+
+
+class TuiStepper(Stepper):
+    """The stepper whose replies go to a buffer (the console pane), plus the TUI's commands:
+    `mem EXPR` (what the memory pane follows), `rfinish` (gdb's reverse-finish)."""
+
+    def __init__(self, proc, dbg, syms, log: SyscallLog):
+        super().__init__(proc, dbg, syms, out=io.StringIO())
+        self.log = log  # the system calls made, for the syscall pane
+        self.follow = "$rsp"  # the expression the memory pane shows memory at
+        self.commands.update({"mem": self.cmd_mem, "rfinish": self.cmd_rfinish,
+                              "reverse-finish": self.cmd_rfinish})
+
+    def replies(self) -> str:
+        """The text the commands printed since the last call."""
+        text = self.out.getvalue()
+        self.out.seek(0)
+        self.out.truncate()
+        return text
+
+    def report(self, ev) -> None:
+        if ev.reason in ("exited", "killed"):  # strace's last line (the tracer prints it at the end)
+            how = f"exited with {ev.exit_status}" if ev.reason == "exited" else f"killed by {signame(ev.signo)}"
+            self.log.add(self.dbg.icount, f"+++ {how} +++")
+        super().report(ev)
+
+    def cmd_mem(self, arg: str) -> None:
+        if not arg:
+            raise ExprError("Argument required (a register or an address for the memory pane).")
+        self.ev.value(arg)  # an error now rather than at every redraw
+        self.follow = arg
+
+    def cmd_rfinish(self, arg: str) -> None:
+        """Back to the call instruction that entered the current function (gdb's reverse-finish)."""
+        up = self.caller()
+        call = self.call_before(up[0]) if up is not None else None
+        if call is None:
+            self.say('"finish" not meaningful in the outermost frame.')
+            return
+        self.say("Run back to call of " + view.frame_line(0, self.dbg.pc, self.syms.where))
+        ev = self.run_until(call, up[1], reverse=True)
+        self.report(ev if ev is not None else self.step_event())
+
+
+def start(proc, terminal: bool = True):
+    """(stepper, guest terminal or None) for a loaded process; terminal=False leaves fds alone."""
+    from emulator.debug.debugger import Debugger
+
+    dbg = Debugger(proc)
+    reader, writer = os.pipe()
+    os.set_blocking(reader, False)
+    log = SyscallLog(lambda: dbg.syscall_position, (proc.fds.hide(reader), proc.fds.hide(writer)))
+    proc.tracer = log
+    st = TuiStepper(proc, dbg, load_symbols(proc.exe, proc.image.base), log)
+    return st, GuestTerminal(proc) if terminal else None
