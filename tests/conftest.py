@@ -76,3 +76,74 @@ def _host_signals_back():
         if type(getattr(handler, "__self__", None)).__name__ == "SignalState":
             default = {signal.SIGPIPE: signal.SIG_IGN, signal.SIGINT: signal.default_int_handler}
             signal.signal(signo, default.get(signo, signal.SIG_DFL))
+
+
+class TuiDriver:
+    """`elfemu step --tui` in this process, headless, driven by textual's Pilot (tests/test_tui.py).
+
+    The guest gets a pty of its own as fds 0-2 (emulator/debug/tui/session.py), so pytest's fds
+    are saved first and put back after. `run(line)` types a command line and waits until the
+    command completed and the panes were redrawn; `shown[pane]` is what a pane shows;
+    `screen()` the whole screen as text (a snapshot)."""
+
+    def __init__(self, pilot):
+        self.pilot, self.app = pilot, pilot.app
+        self.shown = self.app.shown
+
+    async def run(self, line: str) -> None:
+        box = self.app.query_one("#command")
+        box.focus()
+        box.value = line
+        await self.pilot.press("enter")
+        await self.settle()
+
+    async def press(self, *keys: str) -> None:
+        await self.pilot.press(*keys)
+        await self.settle()
+
+    async def settle(self) -> None:
+        await self.pilot.pause()
+        await self.app.workers.wait_for_complete()
+        await self.pilot.pause()
+
+    def screen(self) -> str:
+        import io
+
+        from rich.console import Console
+
+        width, height = self.app.size
+        console = Console(width=width, height=height, file=io.StringIO(), record=True, legacy_windows=False)
+        console.print(self.app.screen._compositor.render_update(full=True))
+        return "\n".join(line.rstrip() for line in console.export_text(styles=False).splitlines()) + "\n"
+
+
+def drive_tui(path, argv: list[str], scenario, size=(80, 24)) -> None:
+    """Load `path` (argv as given, an empty environment: the stack is the same every run), open
+    the TUI on it headless at `size`, and await scenario(TuiDriver)."""
+    import asyncio
+
+    from emulator.debug.tui.app import SteppingApp
+    from emulator.debug.tui.session import start
+    from emulator.task.process import Process
+    from syscalls import dispatch
+
+    saved = [os.dup(fd) for fd in (0, 1, 2)]
+    proc = Process(dispatch.on_syscall)
+    proc.load(str(path), [os.fsencode(a) for a in argv], [])
+    try:
+        st, terminal = start(proc)
+        app = SteppingApp(st, terminal)
+
+        async def go():
+            async with app.run_test(size=size) as pilot:
+                driver = TuiDriver(pilot)
+                await driver.settle()
+                await scenario(driver)
+
+        asyncio.run(go())
+    finally:
+        for fd, copy in zip((0, 1, 2), saved):
+            os.dup2(copy, fd)
+            os.close(copy)
+        for fd in proc.fds.hidden:
+            os.close(fd)

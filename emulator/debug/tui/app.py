@@ -28,7 +28,7 @@ Horizontal { height: auto; }
         text-wrap: nowrap; text-overflow: clip; }
 .left { width: 42; }
 .right { width: 1fr; border-left: vkey $secondary; }
-#console { height: 2; color: $text-muted; text-wrap: nowrap; text-overflow: clip; }
+#console { height: 1fr; min-height: 2; max-height: 12; color: $text-muted; text-wrap: nowrap; text-overflow: clip; }
 #command { height: 1; border: none; padding: 0; }
 """
 
@@ -65,6 +65,7 @@ class SteppingApp(App):
         self.last = ""  # the last command line (Enter on an empty line repeats it, as in gdb)
         self.redraws = 0  # how many times the panes were drawn (once per command)
         self.show_maps = False  # the lower-right pane shows the memory map instead of memory
+        self.shown: dict[str, str] = {}  # pane id -> the plain text it shows now (the tests read it)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="row-code"):
@@ -88,13 +89,10 @@ class SteppingApp(App):
         self.call_after_refresh(self.redraw)
 
     def on_resize(self, event) -> None:
-        self.call_after_refresh(self.redraw)
+        if not self.busy:  # a running command owns the guest; its end redraws
+            self.call_after_refresh(self.redraw)
 
     # ----- drawing -------------------------------------------------------------------
-    def pane(self, name: str) -> tuple[Static, int, int]:
-        widget = self.query_one(f"#{name}", Static)
-        return widget, max(1, widget.content_size.height), max(8, widget.content_size.width)
-
     def redraw(self) -> None:
         """Draw every pane from the state now: once per command, never per instruction."""
         st = self.st
@@ -103,23 +101,23 @@ class SteppingApp(App):
         st.log.read_children()
         self.replies += st.replies()
         self.redraws += 1
-        w, rows, _ = self.pane("regs")
-        w.update(panes.registers(st, self.before))
-        w.border_title = f"registers {panes.flags_line(st)}"
-        w, rows, _ = self.pane("code")
-        w.update(panes.code(st, rows))
-        w.border_title = f"code  #{st.dbg.icount}"
-        w, rows, _ = self.pane("stack")
-        w.update(panes.stack(st, rows))
-        w, rows, _ = self.pane("syscalls")
-        w.update(panes.syscalls(st, rows))
-        w, rows, _ = self.pane("output")
-        w.update(panes.tail(self.output, rows))
-        w, rows, cols = self.pane("memory")
-        w.update(panes.maps(st) if self.show_maps else panes.memory(st, rows, cols))
-        w.border_title = "maps" if self.show_maps else f"memory at {st.follow}"
-        w, rows, _ = self.pane("console")
-        w.update(panes.tail(self.replies, rows))
+        regs_title, code_title = f"registers {panes.flags_line(st)}", f"code  #{st.dbg.icount}"
+        mem_title = "maps" if self.show_maps else f"memory at {st.follow}"
+        for name, title, draw in (
+            ("regs", regs_title, lambda rows, cols: panes.registers(st, self.before)),
+            ("code", code_title, lambda rows, cols: panes.code(st, rows)),
+            ("stack", None, lambda rows, cols: panes.stack(st, rows)),
+            ("syscalls", None, lambda rows, cols: panes.syscalls(st, rows, cols)),
+            ("output", None, lambda rows, cols: panes.tail(self.output, rows)),
+            ("memory", mem_title, lambda rows, cols: panes.maps(st) if self.show_maps else panes.memory(st, rows, cols)),
+            ("console", None, lambda rows, cols: panes.tail(self.replies, rows)),
+        ):
+            widget = self.query_one(f"#{name}", Static)
+            content = draw(max(1, widget.content_size.height), max(8, widget.content_size.width))
+            widget.update(content)
+            self.shown[name] = str(content)
+            if title is not None:
+                widget.border_title = title
 
     # ----- commands ------------------------------------------------------------------
     def on_input_submitted(self, event: Input.Submitted) -> None:

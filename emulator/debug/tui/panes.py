@@ -125,7 +125,15 @@ def maps(st) -> str:
     return gone(st) or st.proc.mem.maps_text().rstrip("\n")
 
 
-def syscalls(st, rows: int) -> Text:
+def fit(line: str, width: int) -> str:
+    """A call's line cut in its arguments, not its end: the result stays in sight."""
+    head, eq, result = line.rpartition(") = ")
+    if len(line) <= width or not eq:
+        return line
+    return head[:max(8, width - len(result) - 5)] + "…" + eq + result
+
+
+def syscalls(st, rows: int, width: int = 1 << 30) -> Text:
     """The last system calls that ran before this point; then the one at rip, if rip is at `syscall`."""
     log = st.log.entries if st.dbg.exited else None
     lines = [line for _pos, line in log] if log is not None else st.log.before(st.dbg.icount)
@@ -137,7 +145,7 @@ def syscalls(st, rows: int) -> Text:
             pending = st.syscall_text() + " ..."
     keep = rows - (pending is not None)
     for n, line in enumerate(lines[-keep:] if keep > 0 else []):
-        out.append(("\n" if n else "") + line)
+        out.append(("\n" if n else "") + fit(line, width))
     if pending is not None:
         out.append(("\n" if lines and keep > 0 else "") + pending, AT_PC)
     return out

@@ -58,6 +58,7 @@ class SyscallLog:
         self.current = (self.position(), t, parts)
 
     def line(self, call, result: str, outs: bool = True) -> str:
+        """The call's line; outs=False leaves out what it would have written (it never returned)."""
         _pos, t, parts = self.current
         if outs:
             parts = [a.format(t, raw) if p is None else p for a, raw, p in zip(call.spec.args, call.args, parts)]
@@ -70,7 +71,7 @@ class SyscallLog:
         t = self.current[1]
         t.ret = ret
         result = errno_text(-ret) if ret < 0 else call.spec.ret.format(t, ret)
-        text = self.line(call, result, outs=ret >= 0)
+        text = self.line(call, result)
         if os.getpid() != self.pid:  # a fork's child: tell the TUI, then run on untraced
             self.muted = True
             if self.child_fd >= 0 and call.spec.name in FORKS:
@@ -84,7 +85,7 @@ class SyscallLog:
         if self.muted or self.current is None:
             return
         replaced = isinstance(exc, ImageReplaced)
-        self.add(self.current[0], self.line(call, "0" if replaced else "?", outs=False))
+        self.add(self.current[0], self.line(call, "0" if replaced else "?", outs=replaced))
         self.current = None
 
     def signal(self, proc, signo: int, info: dict, pc=None) -> None:
