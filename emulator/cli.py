@@ -10,7 +10,7 @@ import sys
 from emulator.guest import fail, run_guest
 
 USAGE = """elfemu run [--trace [strace options]] [--gdb PORT] PROGRAM [ARGS...]
-       elfemu trace [strace options] PROGRAM [ARGS...]
+       elfemu trace [--html FILE] [strace options] PROGRAM [ARGS...]
        elfemu step [--tui | --gdb PORT] PROGRAM [ARGS...]
        elfemu inspect PROGRAM"""
 
@@ -81,6 +81,13 @@ def main(argv: list[str] | None = None) -> int:
             return main(["trace", *rest[1:]])
         return start(rest, "run")
     if cmd == "trace":
+        from emulator.trace.html import html_option
+
+        page, rest = html_option(rest)
+        if page is not None:  # the run as a timeline page (emulator/trace/html.py)
+            from emulator.trace.html import export
+
+            return export(page, rest, lambda argv: main(["trace", *argv]))
         from emulator.trace.options import parse_or_exit
         from emulator.trace.tracer import Tracer
 

@@ -14,6 +14,7 @@ import sys
 import time
 
 import pytest
+
 from tests.conftest import ROOT, SAMPLES, drive_tui, sample
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"
