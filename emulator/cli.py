@@ -81,13 +81,12 @@ def main(argv: list[str] | None = None) -> int:
             return main(["trace", *rest[1:]])
         return start(rest, "run")
     if cmd == "trace":
-        from emulator.trace.html import html_option
+        if any(a == "--html" or a.startswith("--html=") for a in rest):  # (not imported otherwise)
+            from emulator.trace.html import export, html_option
 
-        page, rest = html_option(rest)
-        if page is not None:  # the run as a timeline page (emulator/trace/html.py)
-            from emulator.trace.html import export
-
-            return export(page, rest, lambda argv: main(["trace", *argv]))
+            page, rest = html_option(rest)
+            if page is not None:  # the run as a timeline page (emulator/trace/html.py)
+                return export(page, rest, lambda argv: main(["trace", *argv]))
         from emulator.trace.options import parse_or_exit
         from emulator.trace.tracer import Tracer
 

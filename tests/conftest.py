@@ -102,8 +102,10 @@ class TuiDriver:
         await self.settle()
 
     async def settle(self) -> None:
-        await self.pilot.pause()
-        await self.app.workers.wait_for_complete()
+        while True:  # a command runs after the screen saying so is painted
+            await self.pilot.pause()
+            if not self.app.busy:
+                break
         await self.pilot.pause()
 
     def screen(self) -> str:
@@ -131,8 +133,7 @@ def drive_tui(path, argv: list[str], scenario, size=(80, 24)) -> None:
     proc = Process(dispatch.on_syscall)
     proc.load(str(path), [os.fsencode(a) for a in argv], [])
     try:
-        st, terminal = start(proc)
-        app = SteppingApp(st, terminal)
+        app = SteppingApp(start(proc))
 
         async def go():
             async with app.run_test(size=size) as pilot:

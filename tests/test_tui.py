@@ -142,6 +142,44 @@ def test_fork_demo_shows_both_return_values(in_samples):
     drive_tui(prog, ["fork_fork"], scenario, size=(160, 40))
 
 
+def test_dynamic_program_and_its_input():
+    """A dynamic host program (ld.so + libc) reads what `input` typed on its pty (echoed there,
+    as a terminal does), up to the end of file `input` alone sends."""
+    cat = shutil.which("cat")
+
+    async def scenario(t):
+        await t.run("input hello")
+        await t.run("input")
+        await t.run("c")
+        assert t.app.output == "hello\nhello\n"  # the pty's echo, then cat's copy
+        calls = [line for _pos, line in t.app.st.log.entries]
+        at = calls.index('write(1, "hello\\n", 6) = 6')
+        assert re.fullmatch(r'read\(0, "hello\\n", \d+\) = 6', calls[at - 1]), calls
+        assert re.fullmatch(r'read\(0, "", \d+\) = 0', calls[at + 1]), calls  # the end of file
+        assert t.shown["syscalls"].splitlines()[-2:] == ["exit_group(0) = ?", "+++ exited with 0 +++"]
+        assert t.app.replies.endswith("[Inferior 1 exited normally]\n")
+
+    drive_tui(cat, ["cat"], scenario, size=(100, 30))
+
+
+def test_ctrl_c_stops_a_long_continue(in_samples):
+    """^C (which textual's input thread hands to app.interrupt while the command runs) stops `c`."""
+    import threading
+
+    prog = os.path.relpath(sample("glibc", "bench_compute"), SAMPLES)
+
+    async def scenario(t):
+        timer = threading.Timer(1.0, t.app.interrupt)
+        timer.start()
+        await t.run("c")  # 3e8 iterations: minutes under the debugger, unless interrupted
+        timer.join()
+        assert "Program received signal SIGINT, Interrupt." in t.app.replies
+        assert t.app.st.dbg.exited is None and t.app.st.dbg.icount > 0
+        assert t.app.took < 30
+
+    drive_tui(prog, ["bench_compute"], scenario)
+
+
 def test_si_100000_redraws_once(in_samples):
     """The panes are drawn when a command completes, not per instruction."""
     prog = os.path.relpath(sample("glibc", "bench_compute"), SAMPLES)

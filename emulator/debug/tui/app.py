@@ -1,16 +1,20 @@
 """The textual application of `elfemu step --tui`: the panes, the keys and the command line.
 
-Every command, typed or bound to a key, is one line for Stepper.execute, run in a worker
-thread (the screen stays live through a long `c`, and ^C interrupts it); the panes are
-redrawn once when it completes (`redraws` counts it: the tests check that `si 100000` redraws
-once). While a command runs, a line typed on the command line goes to the guest's stdin.
+Every command, typed or bound to a key, is one line for Stepper.execute, run on the main
+thread like `elfemu step`'s: elfemu's host signal handling (emulator/task/signals.py) runs
+there and interrupts a blocking guest call from there, so the guest must run there too. The
+screen says "running" first, the command runs, and the panes are redrawn once when it
+completes (`redraws` counts it: the tests check that `si 100000` redraws once). While it runs
+textual's input thread still reads the keyboard: ^C interrupts a `c` (ScreenDriver), as in gdb.
+Input for the guest is typed beforehand with `input TEXT`: its pty keeps it until it reads.
 
 At 80x24 every pane gets its minimum: registers and code 10 rows, stack and system calls 6,
 output and memory 5, two rows of replies, the command line. Larger terminals give the extra
-rows to code, system calls and output, the extra columns to the right-hand panes.
+rows to every row and the replies, the extra columns to the right-hand panes.
 """
 
-from textual import work
+import time
+
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -54,18 +58,19 @@ class SteppingApp(App):
         Binding("ctrl+q", "quit", "quit", priority=True),
     ]
 
-    def __init__(self, stepper, terminal=None, driver_class=None):
+    def __init__(self, stepper, driver_class=None):
         super().__init__(driver_class=driver_class)
         self.st = stepper  # emulator/debug/tui/session.TuiStepper
-        self.terminal = terminal  # the guest's pty (session.GuestTerminal), None in tests without one
         self.output = ""  # everything the guest wrote to its terminal
         self.replies = ""  # everything the stepper printed
         self.before: dict | None = None  # the registers before the last command (for highlighting)
-        self.busy = False  # a command is running in the worker thread
+        self.busy = False  # a command is running
         self.last = ""  # the last command line (Enter on an empty line repeats it, as in gdb)
         self.redraws = 0  # how many times the panes were drawn (once per command)
         self.show_maps = False  # the lower-right pane shows the memory map instead of memory
         self.shown: dict[str, str] = {}  # pane id -> the plain text it shows now (the tests read it)
+        self.started = 0.0  # perf_counter() when the running command started
+        self.took = 0.0  # seconds from the last command's start to the end of its redraw (make bench)
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="row-code"):
@@ -96,8 +101,7 @@ class SteppingApp(App):
     def redraw(self) -> None:
         """Draw every pane from the state now: once per command, never per instruction."""
         st = self.st
-        if self.terminal is not None:
-            self.output += self.terminal.read()
+        self.output += st.terminal.read()
         st.log.read_children()
         self.replies += st.replies()
         self.redraws += 1
@@ -123,36 +127,34 @@ class SteppingApp(App):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         line = event.value
         event.input.value = ""
-        if self.busy:  # the guest runs: the line is its input
-            if self.terminal is not None:
-                self.terminal.type(line + "\n")
-            return
-        if not line.strip():
-            line = self.last
-        self.action_run(line)
+        self.action_run(line if line.strip() else self.last)
 
     def action_run(self, line: str) -> None:
+        """Show that the command runs, then run it after that screen is painted."""
         if self.busy or not line.strip():
             return
         self.last = line
         self.replies += f"(elfemu) {line}\n"
-        self.before = self.st.regs() if self.st.dbg.exited is None else None
         self.busy = True
-        self.query_one("#console", Static).update(panes.tail(self.replies, 2))
-        self.execute(line)
+        self.started = time.perf_counter()
+        self.query_one("#console", Static).update(panes.tail(self.replies, 1) + "\nrunning (^C stops it)")
+        self.call_after_refresh(self.execute, line)
 
-    @work(thread=True, exclusive=True)
     def execute(self, line: str) -> None:
+        self.before = self.st.regs() if self.st.dbg.exited is None else None
         try:
             self.st.execute(line)
         finally:
-            self.call_from_thread(self.finished)
-
-    def finished(self) -> None:
-        self.busy = False
+            self.busy = False
         self.redraw()
+        self.took = time.perf_counter() - self.started
         if self.st.done:
             self.exit()
+
+    def interrupt(self) -> None:
+        """^C from textual's input thread while a command runs: stop it as gdb does (SIGINT)."""
+        if self.busy:
+            self.st.dbg.interrupt()
 
     def action_toggle_break(self) -> None:
         """F2: a breakpoint at rip, or away with the ones there."""
@@ -171,8 +173,7 @@ class SteppingApp(App):
         self.redraw()
 
     def action_interrupt(self) -> None:
-        if self.busy:
-            self.st.dbg.interrupt()
+        self.interrupt()
 
 
 def screen_driver(screen_in: int, screen_out: int):
@@ -180,6 +181,7 @@ def screen_driver(screen_in: int, screen_out: int):
     guest owns fds 0-2: session.GuestTerminal). The stock driver uses sys.__stdin__/__stderr__."""
     import os
 
+    from textual import events
     from textual.drivers.linux_driver import LinuxDriver
 
     class ScreenDriver(LinuxDriver):
@@ -187,6 +189,12 @@ def screen_driver(screen_in: int, screen_out: int):
             super().__init__(app, **kw)
             self._file = open(screen_out, "w", encoding="utf-8", errors="replace", closefd=False)  # noqa: SIM115
             self.fileno = screen_in
+
+        def process_message(self, message) -> None:
+            """Runs in textual's input thread, so ^C is seen while a command blocks the app."""
+            if isinstance(message, events.Key) and message.key == "ctrl+c":
+                self._app.interrupt()
+            super().process_message(message)
 
         def _get_terminal_size(self) -> tuple[int, int]:
             try:
@@ -206,8 +214,8 @@ def session(proc) -> int:
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print("elfemu step --tui: needs a terminal (use `elfemu step` from a script)", file=sys.stderr)
         return 2
-    st, terminal = start(proc)
-    SteppingApp(st, terminal, screen_driver(terminal.screen_in, terminal.screen_out)).run()
+    st = start(proc)
+    SteppingApp(st, screen_driver(st.terminal.screen_in, st.terminal.screen_out)).run()
     ev = st.dbg.exited
     if ev is None:
         return 0

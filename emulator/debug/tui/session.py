@@ -58,14 +58,15 @@ class GuestTerminal:
 
 class TuiStepper(Stepper):
     """The stepper whose replies go to a buffer (the console pane), plus the TUI's commands:
-    `mem EXPR` (what the memory pane follows), `rfinish` (gdb's reverse-finish)."""
+    `mem EXPR` (what the memory pane follows), `rfinish` (gdb's reverse-finish), `input TEXT`."""
 
-    def __init__(self, proc, dbg, syms, log: SyscallLog):
+    def __init__(self, proc, dbg, syms, log: SyscallLog, terminal: "GuestTerminal"):
         super().__init__(proc, dbg, syms, out=io.StringIO())
         self.log = log  # the system calls made, for the syscall pane
+        self.terminal = terminal  # the guest's pty
         self.follow = "$rsp"  # the expression the memory pane shows memory at
         self.commands.update({"mem": self.cmd_mem, "rfinish": self.cmd_rfinish,
-                              "reverse-finish": self.cmd_rfinish})
+                              "reverse-finish": self.cmd_rfinish, "input": self.cmd_input})
 
     def replies(self) -> str:
         """The text the commands printed since the last call."""
@@ -86,6 +87,10 @@ class TuiStepper(Stepper):
         self.ev.value(arg)  # an error now rather than at every redraw
         self.follow = arg
 
+    def cmd_input(self, arg: str) -> None:
+        """TEXT and a newline for the guest's stdin, kept by its pty until it reads; no TEXT: end of file."""
+        self.terminal.type(arg + "\n" if arg else "\x04")  # ^D, the pty's VEOF
+
     def cmd_rfinish(self, arg: str) -> None:
         """Back to the call instruction that entered the current function (gdb's reverse-finish)."""
         up = self.caller()
@@ -98,8 +103,8 @@ class TuiStepper(Stepper):
         self.report(ev if ev is not None else self.step_event())
 
 
-def start(proc, terminal: bool = True):
-    """(stepper, guest terminal or None) for a loaded process; terminal=False leaves fds alone."""
+def start(proc) -> TuiStepper:
+    """The session of a loaded process: its debugger, its syscall log, its own pty."""
     from emulator.debug.debugger import Debugger
 
     dbg = Debugger(proc)
@@ -107,5 +112,4 @@ def start(proc, terminal: bool = True):
     os.set_blocking(reader, False)
     log = SyscallLog(lambda: dbg.syscall_position, (proc.fds.hide(reader), proc.fds.hide(writer)))
     proc.tracer = log
-    st = TuiStepper(proc, dbg, load_symbols(proc.exe, proc.image.base), log)
-    return st, GuestTerminal(proc) if terminal else None
+    return TuiStepper(proc, dbg, load_symbols(proc.exe, proc.image.base), log, GuestTerminal(proc))

@@ -17,6 +17,7 @@ A fork's child runs free of the debugger (Debugger._run_child_free); its half of
 """
 
 import os
+import select
 
 from emulator.errors import ImageReplaced
 from syscalls.decode.structs import siginfo_text
@@ -24,6 +25,7 @@ from syscalls.decode.types import TraceContext, errno_text
 from syscalls.decode.xlat import signame
 
 FORKS = ("fork", "vfork", "clone", "clone3")
+CHILD_WAIT = 5.0  # seconds a redraw waits for a new child's line (a loaded machine may not run it at once)
 
 
 class SyscallLog:
@@ -36,6 +38,7 @@ class SyscallLog:
         self.pid = os.getpid()  # the process being debugged (a fork's child differs)
         self.muted = False  # in a fork's child, after its line was sent: the child runs untraced
         self.current = None  # the call in flight: (position, TraceContext, formatted input arguments)
+        self.forks = 0  # forks whose child has not sent its line yet
 
     def add(self, pos: int, line: str) -> None:
         """Record a line; lines at or after pos belonged to a future that was rewritten."""
@@ -62,7 +65,7 @@ class SyscallLog:
         _pos, t, parts = self.current
         if outs:
             parts = [a.format(t, raw) if p is None else p for a, raw, p in zip(call.spec.args, call.args, parts)]
-        return f"{call.spec.name}({', '.join(p for p in parts if p is not None)}) = {result}"
+        return f"{call.spec.name}({', '.join(p for p in parts if p)}) = {result}"
 
     def exit(self, proc, call) -> None:
         if self.muted or self.current is None:
@@ -79,6 +82,7 @@ class SyscallLog:
             return
         self.add(self.current[0], text)
         self.current = None
+        self.forks += call.spec.name in FORKS and ret > 0
 
     def unwind(self, proc, call, exc) -> None:
         """The call did not return: exit and exit_group show `= ?`, a committed execve `= 0`."""
@@ -102,10 +106,13 @@ class SyscallLog:
         """Take the lines the fork children sent (the TUI calls this after each command)."""
         if self.reader < 0:
             return
+        if self.forks:  # a child sends its line right after the fork: give it a moment to run
+            select.select([self.reader], [], [], CHILD_WAIT)
         try:
             data = os.read(self.reader, 65536)
         except BlockingIOError:
-            return
+            data = b""
+        self.forks = 0
         for row in data.decode(errors="replace").splitlines():
             pos, _, line = row.partition("\t")
             self.entries.append((int(pos), line))
