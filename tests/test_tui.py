@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLES, drive_tui, sample
+from tests.conftest import ROOT, SAMPLES, drive_tui, need_tool, sample
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"
 WRITE_LINE = 'write(1, "Hello world\\n", 12) = 12'
@@ -178,6 +178,27 @@ def test_ctrl_c_stops_a_long_continue(in_samples):
         assert t.app.took < 30
 
     drive_tui(prog, ["bench_compute"], scenario)
+
+
+def test_syscall_pane_prints_what_strace_prints(in_samples, tmp_path):
+    """The calls around a signal, against the real strace: the call the signal interrupted, the
+    signal's line, the handler's calls. (rt_sigreturn aside: strace shows the mask it restores,
+    which the tracer prints by a special case of its own.)"""
+    prog = os.path.relpath(sample("glibc", "sig_alarm_pause"), SAMPLES)
+    subprocess.run([need_tool("strace"), "-o", str(tmp_path / "strace.txt"), prog], capture_output=True, timeout=60)
+    strace = (tmp_path / "strace.txt").read_text().splitlines()
+    native = [re.sub(r"\s+= ", " = ", line) for line in strace if not line.startswith("rt_sigreturn(")]
+    assert native[-6:-4] == ["pause() = ? ERESTARTNOHAND (To be restarted if no handler)",
+                             "--- SIGALRM {si_signo=SIGALRM, si_code=SI_KERNEL} ---"]  # what strace shows
+
+    async def scenario(t):
+        await t.run("c")
+        await t.run("rsi")  # back before the exit, then forwards again: the lines are not repeated
+        await t.run("c")
+        ours = [line for _pos, line in t.app.st.log.entries if not line.startswith("rt_sigreturn(")]
+        assert ours[-8:] == native[-8:]
+
+    drive_tui(prog, ["sig_alarm_pause"], scenario)
 
 
 def test_si_100000_redraws_once(in_samples):

@@ -78,7 +78,9 @@ class TuiStepper(Stepper):
     def report(self, ev) -> None:
         if ev.reason in ("exited", "killed"):  # strace's last line (the tracer prints it at the end)
             how = f"exited with {ev.exit_status}" if ev.reason == "exited" else f"killed by {signame(ev.signo)}"
-            self.log.add(self.dbg.icount, f"+++ {how} +++")
+            last = (self.dbg.icount, f"+++ {how} +++")
+            if not self.log.entries or self.log.entries[-1] != last:  # not again after rsi, c
+                self.log.add(*last, rewrites=False)
         super().report(ev)
 
     def cmd_mem(self, arg: str) -> None:

@@ -40,9 +40,10 @@ class SyscallLog:
         self.current = None  # the call in flight: (position, TraceContext, formatted input arguments)
         self.forks = 0  # forks whose child has not sent its line yet
 
-    def add(self, pos: int, line: str) -> None:
-        """Record a line; lines at or after pos belonged to a future that was rewritten."""
-        while self.entries and self.entries[-1][0] >= pos:
+    def add(self, pos: int, line: str, rewrites: bool = True) -> None:
+        """Record a line. A call's line (rewrites) drops the lines at or after its position: they
+        belonged to a future that was rewritten. A signal's line shares its call's position."""
+        while rewrites and self.entries and self.entries[-1][0] >= pos:
             self.entries.pop()
         self.entries.append((pos, line))
 
@@ -94,7 +95,7 @@ class SyscallLog:
 
     def signal(self, proc, signo: int, info: dict, pc=None) -> None:
         if not self.muted:
-            self.add(self.position(), f"--- {signame(signo)} {siginfo_text(info)} ---")
+            self.add(self.position(), f"--- {signame(signo)} {siginfo_text(info)} ---", rewrites=False)
 
     def exited(self, proc, status: int) -> None:
         """Called as elfemu itself ends (ending.end): the TUI is gone by then."""
