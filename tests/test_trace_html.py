@@ -4,7 +4,7 @@ the right parents, and its screenshot has each lane's colour on screen."""
 
 import re
 
-from tests.conftest import chromium, png_pixels, run_emu, run_native, sample
+from tests.conftest import chromium, need_tool, png_pixels, run_emu, run_native, sample
 
 
 def test_fork_demo_timeline_in_chromium(tmp_path):
@@ -37,3 +37,21 @@ def test_fork_demo_timeline_in_chromium(tmp_path):
     seen = {bytes(row[x * bpp:x * bpp + 3]) for row in rows[:height] for x in range(width)}
     for _pid, _parent, colour in lanes:  # every lane is drawn, in its own colour
         assert bytes.fromhex(colour[1:]) in seen, colour
+
+
+def test_exec_and_fork_branches_and_exit_status(tmp_path):
+    """A shell that forks a child which execs: the child's lane branches from the shell's fork
+    and names both programs; elfemu exits with the guest's status; the user's -o file is kept."""
+    busybox = need_tool("busybox")
+    native = run_native([busybox, "sh", "-c", "/usr/bin/env -i HELLO=WORLD /usr/bin/env; exit 3"])
+    assert native.returncode == 3 and native.stdout == b"HELLO=WORLD\n"
+    page, text = tmp_path / "sh.html", tmp_path / "sh.txt"
+    emu = run_emu([busybox, "sh", "-c", "/usr/bin/env -i HELLO=WORLD /usr/bin/env; exit 3"], "trace",
+                  ["-o", str(text), f"--html={page}"])
+    assert (emu.returncode, emu.stdout) == (3, native.stdout), emu.stderr
+    html = page.read_text()
+    lanes = re.findall(r'<g class="lane" data-pid="(\d+)" data-parent="(\d+)"', html)
+    assert len(lanes) == 2 and lanes[1][1] == lanes[0][0]
+    assert re.search(rf">pid {lanes[1][0]} busybox → env → env</text>", html), html[:3000]
+    assert len(re.findall(r'class="ev exec"', html)) == 3 and len(re.findall(r'class="ev fork"', html)) == 1
+    assert "+++ exited with 3 +++" in html and "+++ exited with 3 +++" in text.read_text()

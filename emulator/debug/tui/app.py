@@ -41,6 +41,7 @@ KEYS = [
     ("f9", "c", "continue"), ("shift+f9", "rc", "rc"), ("f10", "finish", "finish"),
     ("shift+f10", "rfinish", "rfinish"),
 ]
+KEEP = 1 << 16  # characters of the program's output and of the replies kept for their panes
 HINT = "F7 si F8 ni F9 c F10 finish (shift: back) F2 break F3 watch F4 find F6 maps ^Q quit"
 
 
@@ -61,8 +62,8 @@ class SteppingApp(App):
     def __init__(self, stepper, driver_class=None):
         super().__init__(driver_class=driver_class)
         self.st = stepper  # emulator/debug/tui/session.TuiStepper
-        self.output = ""  # everything the guest wrote to its terminal
-        self.replies = ""  # everything the stepper printed
+        self.output = ""  # what the guest wrote to its terminal (the last KEEP characters)
+        self.replies = ""  # what the stepper printed (the last KEEP characters)
         self.before: dict | None = None  # the registers before the last command (for highlighting)
         self.busy = False  # a command is running
         self.last = ""  # the last command line (Enter on an empty line repeats it, as in gdb)
@@ -101,9 +102,9 @@ class SteppingApp(App):
     def redraw(self) -> None:
         """Draw every pane from the state now: once per command, never per instruction."""
         st = self.st
-        self.output += st.terminal.read()
+        self.output = (self.output + st.terminal.read())[-KEEP:]
         st.log.read_children()
-        self.replies += st.replies()
+        self.replies = (self.replies + st.replies())[-KEEP:]
         self.redraws += 1
         regs_title, code_title = f"registers {panes.flags_line(st)}", f"code  #{st.dbg.icount}"
         mem_title = "maps" if self.show_maps else f"memory at {st.follow}"
