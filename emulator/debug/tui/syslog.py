@@ -108,7 +108,9 @@ class SyscallLog:
         if self.reader < 0:
             return
         if self.forks:  # a child sends its line right after the fork: give it a moment to run
-            select.select([self.reader], [], [], CHILD_WAIT)
+            poll = select.poll()  # not select(): elfemu's hidden fds may be above FD_SETSIZE
+            poll.register(self.reader, select.POLLIN)
+            poll.poll(CHILD_WAIT * 1000)
         try:
             data = os.read(self.reader, 65536)
         except BlockingIOError:
