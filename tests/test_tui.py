@@ -115,6 +115,15 @@ def test_breakpoints_watch_scanner_and_reverse_finish(in_samples):
         assert t.app.st.user_bp_at(t.app.st.dbg.pc)
         await t.press("f2")
         assert not t.app.st.user_bp_at(t.app.st.dbg.pc)
+        await t.press("f3")  # F3 starts a watch command on the command line
+        assert t.app.query_one("#command").value == "watch "
+        await t.run("watch gold")
+        await t.run("c")  # the breakpoint in spend first
+        await t.run("c")
+        assert t.app.replies.splitlines()[-5:-1] == ["Hardware watchpoint 3: gold", "", "Old value = 1000",
+                                                     "New value = 990"]
+        await t.run("rc")  # back to the write before: the breakpoint's stop in spend
+        assert "<spend+0>" in [line for line in t.shown["code"].splitlines() if "=> " in line][0]
 
     drive_tui(prog, ["scanner_target"], scenario, size=(120, 40))
 
