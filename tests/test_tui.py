@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.conftest import ROOT, SAMPLES, drive_tui, need_tool, sample
+from tests.conftest import ROOT, SAMPLES, drive_tui, need_tool, run_native, sample
 
 SNAPSHOTS = ROOT / "tests" / "snapshots"
 WRITE_LINE = 'write(1, "Hello world\\n", 12) = 12'
@@ -169,6 +169,27 @@ def test_dynamic_program_and_its_input():
         assert t.app.replies.endswith("[Inferior 1 exited normally]\n")
 
     drive_tui(cat, ["cat"], scenario, size=(100, 30))
+
+
+def test_execve_demo(in_samples):
+    """execve replaces the program under the TUI: the call in the pane as strace prints it, the new
+    program's output, and the history starting again at the new program's first instruction."""
+    prog = os.path.relpath(sample("glibc", "execve_demo"), SAMPLES)
+    native = run_native([sample("glibc", "execve_demo")])
+    assert native.stdout == b"HELLO=WORLD\n"
+
+    async def scenario(t):
+        await t.run("c")
+        assert t.app.output == "HELLO=WORLD\n"
+        calls = [line for _pos, line in t.app.st.log.entries]
+        assert any(re.fullmatch(r'execve\("/usr/bin/env", \["/usr/bin/env"\], 0x[0-9a-f]+ /\* 1 var \*/\) = 0', line)
+                   for line in calls), calls
+        assert calls[-1] == "+++ exited with 0 +++"
+        await t.run("rsi 100000000")
+        assert t.app.replies.splitlines()[-2] == "No more reverse-execution history."
+        assert t.shown["syscalls"] == "" or "execve(" in t.shown["syscalls"].splitlines()[-1]
+
+    drive_tui(prog, ["execve_demo"], scenario)
 
 
 def test_ctrl_c_stops_a_long_continue(in_samples):

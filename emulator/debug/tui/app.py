@@ -210,13 +210,13 @@ def session(proc) -> int:
     """`elfemu step --tui`: run the app on a loaded process; elfemu's exit status, as `elfemu step`'s."""
     import sys
 
-    from emulator.debug.tui.session import start
+    from emulator.debug.tui.session import event_loop, start
 
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print("elfemu step --tui: needs a terminal (use `elfemu step` from a script)", file=sys.stderr)
         return 2
     st = start(proc)
-    SteppingApp(st, screen_driver(st.terminal.screen_in, st.terminal.screen_out)).run()
+    SteppingApp(st, screen_driver(st.terminal.screen_in, st.terminal.screen_out)).run(loop=event_loop(proc))
     ev = st.dbg.exited
     if ev is None:
         return 0

@@ -8,9 +8,12 @@ types while the guest runs goes to its stdin. The real terminal stays on hidden 
 sees EBADF for them) for the screen itself.
 """
 
+import asyncio
+import contextlib
 import fcntl
 import io
 import os
+import resource
 import struct
 import termios
 
@@ -19,6 +22,7 @@ from emulator.debug.stepper.expr import ExprError
 from emulator.debug.stepper.main import Stepper
 from emulator.debug.tui.syslog import SyscallLog
 from emulator.image.symbols import load_symbols
+from emulator.task.fdtable import HIDDEN_BASE, HIDDEN_ROOM
 from syscalls.decode.xlat import signame
 
 
@@ -103,6 +107,28 @@ class TuiStepper(Stepper):
         self.say("Run back to call of " + view.frame_line(0, self.dbg.pc, self.syms.where))
         ev = self.run_until(call, up[1], reverse=True)
         self.report(ev if ev is not None else self.step_event())
+
+
+def event_loop(proc) -> asyncio.AbstractEventLoop:
+    """The event loop the app runs on, its fds (epoll, self-pipe) opened above the guest's range
+    and hidden from it: a guest execve closes every close-on-exec fd elfemu does not hide
+    (FdTable.close_on_exec), and a guest's open() must get the number it gets natively. While the
+    loop is made, placeholders hold every free fd below elfemu's own range (fdtable.HIDDEN_BASE)."""
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    top = HIDDEN_BASE if soft == resource.RLIM_INFINITY else min(HIDDEN_BASE, soft - 2 * HIDDEN_ROOM)
+    before = set(os.listdir("/proc/self/fd"))
+    placeholders, null = [], os.open(os.devnull, os.O_RDONLY)
+    while (fd := os.dup(null)) < top:
+        placeholders.append(fd)
+    os.close(fd)
+    loop = asyncio.new_event_loop()
+    for fd in [null, *placeholders]:
+        os.close(fd)
+    for name in set(os.listdir("/proc/self/fd")) - before:
+        with contextlib.suppress(OSError):  # (listdir's own fd is closed again)
+            fcntl.fcntl(int(name), fcntl.F_GETFD)
+            proc.fds.adopt(int(name))
+    return loop
 
 
 def start(proc) -> TuiStepper:
