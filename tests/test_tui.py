@@ -192,6 +192,20 @@ def test_execve_demo(in_samples):
     drive_tui(prog, ["execve_demo"], scenario)
 
 
+def test_output_larger_than_the_pty_holds():
+    """A program printing ~100 KiB in one `c` does not block on its pty (the drain thread reads it)."""
+    seq = shutil.which("seq")
+    native = run_native([seq, "20000"])
+    assert native.stdout.endswith(b"19999\n20000\n")
+
+    async def scenario(t):
+        await t.run("c")
+        assert t.app.replies.endswith("[Inferior 1 exited normally]\n")
+        assert t.app.output.endswith("19999\n20000\n") and t.shown["output"].endswith("19999\n20000")
+
+    drive_tui(seq, ["seq", "20000"], scenario)
+
+
 def test_ctrl_c_stops_a_long_continue(in_samples):
     """^C (which textual's input thread hands to app.interrupt while the command runs) stops `c`."""
     import threading

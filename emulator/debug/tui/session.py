@@ -14,8 +14,12 @@ import fcntl
 import io
 import os
 import resource
+import select
+import signal
 import struct
 import termios
+import threading
+import time
 
 from emulator.debug.stepper import view
 from emulator.debug.stepper.expr import ExprError
@@ -27,7 +31,10 @@ from syscalls.decode.xlat import signame
 
 
 class GuestTerminal:
-    """A pty as the guest's fds 0-2; the terminal elfemu was started on kept aside (or None)."""
+    """A pty as the guest's fds 0-2; the terminal elfemu was started on kept aside (or None).
+
+    A thread drains the pty's master while commands run: a pty holds only a few KiB, and a guest
+    printing more in one `c` would otherwise block in write() until the command ends, never."""
 
     def __init__(self, proc, rows: int = 24, cols: int = 80):
         self.screen_in = self.screen_out = -1  # the real terminal, hidden from the guest (-1: none)
@@ -40,20 +47,32 @@ class GuestTerminal:
             os.dup2(slave, fd)
         os.close(slave)
         self.master = proc.fds.hide(master)  # elfemu's end: the guest's output, the person's input
-        os.set_blocking(self.master, False)
+        self.chunks: list[bytes] = []  # what the drain thread read and read() has not taken yet
+        self.lock = threading.Lock()  # guards chunks
+        threading.Thread(target=self.drain, name="elfemu-pty", daemon=True).start()
 
-    def read(self) -> str:
-        """What the guest (and its children) wrote since the last call; the pty's \\r\\n as \\n."""
-        chunks = []
+    def drain(self) -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, signal.valid_signals())  # host signals: the main thread's
         while True:
             try:
                 data = os.read(self.master, 65536)
-            except (BlockingIOError, OSError):  # OSError: EIO once no process holds the slave
-                break
+            except OSError:  # EIO: no process holds the slave any more
+                return
             if not data:
-                break
-            chunks.append(data)
-        return b"".join(chunks).decode(errors="replace").replace("\r\n", "\n")
+                return
+            with self.lock:
+                self.chunks.append(data)
+
+    def read(self) -> str:
+        """What the guest (and its children) wrote since the last call; the pty's \r\n as \n."""
+        pending, deadline = select.poll(), time.monotonic() + 1.0
+        pending.register(self.master, select.POLLIN)
+        while pending.poll(0) and time.monotonic() < deadline:  # the drain thread is still on it
+            time.sleep(0.001)
+        time.sleep(0.002)  # (from its read() to its append)
+        with self.lock:
+            data, self.chunks = b"".join(self.chunks), []
+        return data.decode(errors="replace").replace("\r\n", "\n")
 
     def type(self, text: str) -> None:
         """Input for the guest, as if typed on its terminal (the pty echoes it to the output)."""
