@@ -3,7 +3,7 @@ PYTHON   ?= python3
 VENV     := .venv
 BIN      := $(VENV)/bin
 ELFEMU   := $(BIN)/elfemu
-APT_PKGS := gcc musl-tools busybox-static bash-static strace gdb qemu-user binutils
+APT_PKGS := gcc musl-tools busybox-static bash-static strace gdb qemu-user binutils tmux chromium
 STAMP    := $(VENV)/.installed
 VDSO     := emulator/image/vdso/vdso.so
 VDSO_CFLAGS := -shared -nostdlib -fPIC -O2 -fno-asynchronous-unwind-tables -fno-stack-protector -Wall \
@@ -16,7 +16,7 @@ VDSO_CFLAGS := -shared -nostdlib -fPIC -O2 -fno-asynchronous-unwind-tables -fno-
 deps:
 	@missing=""; \
 	for t in gcc:gcc musl-gcc:musl-tools busybox:busybox-static bash-static:bash-static \
-	         strace:strace gdb:gdb qemu-x86_64:qemu-user objcopy:binutils; do \
+	         strace:strace gdb:gdb qemu-x86_64:qemu-user objcopy:binutils tmux:tmux chromium:chromium; do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t##*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \

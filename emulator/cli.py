@@ -10,8 +10,8 @@ import sys
 from emulator.guest import fail, run_guest
 
 USAGE = """elfemu run [--trace [strace options]] [--gdb PORT] PROGRAM [ARGS...]
-       elfemu trace [strace options] PROGRAM [ARGS...]
-       elfemu step [--gdb PORT] PROGRAM [ARGS...]
+       elfemu trace [--html FILE] [strace options] PROGRAM [ARGS...]
+       elfemu step [--tui | --gdb PORT] PROGRAM [ARGS...]
        elfemu inspect PROGRAM
        elfemu syscalls [--markdown]"""
 
@@ -46,6 +46,14 @@ def step_session(proc) -> None:
     ending.exit_with(proc, session(proc))
 
 
+def tui_session(proc) -> None:
+    """`elfemu step --tui`: the same session full-screen (emulator/debug/tui); ends elfemu as step does."""
+    from emulator.debug.tui.app import session
+    from emulator.task import ending
+
+    ending.exit_with(proc, session(proc))
+
+
 def start(rest: list[str], command: str, setup=None) -> int:
     """`run` and `step`: start the guest, handed to gdb instead when --gdb PORT is given."""
     parsed = program_args(rest, command)
@@ -74,6 +82,12 @@ def main(argv: list[str] | None = None) -> int:
             return main(["trace", *rest[1:]])
         return start(rest, "run")
     if cmd == "trace":
+        if any(a == "--html" or a.startswith("--html=") for a in rest):  # (not imported otherwise)
+            from emulator.trace.html import export, html_option
+
+            page, rest = html_option(rest)
+            if page is not None:  # the run as a timeline page (emulator/trace/html.py)
+                return export(page, rest, lambda argv: main(["trace", *argv]))
         from emulator.trace.options import parse_or_exit
         from emulator.trace.tracer import Tracer
 
@@ -84,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
             return fail(opts.output or "trace", exc.strerror or str(exc), 1)
         return run_guest(program, args, tracer=tracer)
     if cmd == "step":
+        if rest[:1] == ["--tui"]:
+            return start(rest[1:], "step", setup=tui_session)
         return start(rest, "step", setup=step_session)
     if cmd == "inspect" and len(rest) == 1:
         from emulator.image.inspect import main as inspect_main

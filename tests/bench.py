@@ -130,6 +130,24 @@ def bench_stepping() -> None:
     print(f"{'stepping si 100000':<22}  {rate:,.0f} instructions/s", flush=True)
 
 
+def bench_tui_stepping() -> None:
+    """The same `si 100000`, typed into `elfemu step --tui` (headless, 80x24): the stepping and
+    the one redraw when it completes (emulator/debug/tui/app.py never redraws per instruction),
+    timed by the app from the command's start to the end of its redraw."""
+    from tests.conftest import drive_tui
+
+    took = []
+
+    async def scenario(t):
+        redraws = t.app.redraws
+        await t.run("si 100000")
+        took.append((t.app.took, t.app.redraws - redraws, t.app.st.dbg.icount))
+
+    drive_tui(GLIBC / "bench_compute", ["bench_compute"], scenario)
+    seconds, redraws, steps = took[0]
+    print(f"{'stepping in the TUI':<22}  {steps / seconds:,.0f} instructions/s ({redraws} redraw)", flush=True)
+
+
 def main() -> int:
     print(f"elfemu bench: medians of {REPEAT} runs, CPU time (user+sys); qemu-x86_64: {QEMU or 'not installed'}")
     bench_startup()
@@ -139,6 +157,7 @@ def main() -> int:
     bench_syscalls()
     bench_forks()
     bench_stepping()
+    bench_tui_stepping()
     return 0
 
 

@@ -119,6 +119,11 @@ class Debugger(GuestState, Breakpoints, History):
         self._read_reg(self._uc_handle, X.UC_X86_REG_RIP, self._rip_ref)
         return self._rip_buf.value
 
+    @property
+    def syscall_position(self) -> int:
+        """The instruction count of the system call running now (a front's syscall log keys on it)."""
+        return self._last_sys
+
     # ----- hooks (all cheap no-ops outside the mode that needs them) -------------
     def _on_block(self, uc, addr, size, _ud) -> None:
         if self._mode == "step":

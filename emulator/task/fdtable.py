@@ -36,6 +36,11 @@ class FdTable:
         self.hidden.add(new)
         return new
 
+    def adopt(self, fd: int) -> None:
+        """One of elfemu's own fds that cannot be moved (a library's, such as the TUI's event
+        loop's epoll): hidden where it is, and kept open across a guest execve."""
+        self.hidden.add(fd)
+
     def open_fds(self) -> list[int]:
         return sorted(int(n) for n in os.listdir("/proc/self/fd") if int(n) not in self.hidden)
 
