@@ -20,8 +20,9 @@ import os
 import select
 
 from emulator.errors import ImageReplaced
-from syscalls.decode.structs import siginfo_text
-from syscalls.decode.types import TraceContext, errno_text
+from syscalls.decode.sigstructs import siginfo_text
+from syscalls.decode.text import errno_text
+from syscalls.decode.types import TraceContext
 from syscalls.decode.xlat import signame
 
 FORKS = ("fork", "vfork", "clone", "clone3")
