@@ -106,8 +106,7 @@ class Debugger(History):
         self._base = self._blk_n = 0
         self._blk: tuple[int, ...] = ()
         self._attach()
-        if hasattr(proc, "sig"):
-            proc.sig.start()  # host signals reach the guest while debugging too (alarm, kill)
+        proc.host_signals.start()  # host signals reach the guest while debugging too (alarm, kill)
 
     # ----- set-up --------------------------------------------------------------
     def _attach(self) -> None:
@@ -367,7 +366,7 @@ class Debugger(History):
         finally:
             last_mode, self._mode = self._mode, "replay"
         if proc.fault is not None:  # an interrupt hook stopped emulation (int3, ud2, div by zero)
-            rip = getattr(proc, "fault_pc", proc.cpu["rip"])
+            rip = proc.fault.pc if proc.fault.pc is not None else proc.cpu["rip"]
             self.icount = self._pos(rip) if last_mode != "step" else start
             proc.pc = rip
             self.pending_fault = proc.fault

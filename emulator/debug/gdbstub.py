@@ -229,7 +229,7 @@ class GdbStub:
             fault = self.dbg.pending_fault
             if fault is not None and fault.signo == ev.signo:
                 return fault.siginfo()
-            pending = self.dbg.proc.sig.pending.get(ev.signo) if hasattr(self.dbg.proc, "sig") else None
+            pending = self.dbg.proc.sig.pending.get(ev.signo)
             return dict(pending or {"si_signo": ev.signo, "si_code": SI_KERNEL})
         return {"si_signo": 5, "si_code": TRAP_TRACE, "si_addr": self.dbg.pc}
 

@@ -76,8 +76,10 @@ def new_uc() -> Uc:
     return uc
 
 
-def build(path: str, argv: list[bytes], envp: list[bytes], depth: int = 0) -> NewImage:
-    """Load `path` (following #! as Linux does) into a fresh Unicorn; ExecError on failure."""
+def build(path: str, argv: list[bytes], envp: list[bytes], stack_limit: int = loader.STACK_SIZE,
+          depth: int = 0) -> NewImage:
+    """Load `path` (following #! as Linux does) into a fresh Unicorn, its stack allowed to grow to
+    stack_limit (RLIMIT_STACK); ExecError on failure."""
     data, st = _read_program(path)
     shebang = parse_shebang(data)
     if shebang is not None:
@@ -85,7 +87,7 @@ def build(path: str, argv: list[bytes], envp: list[bytes], depth: int = 0) -> Ne
             raise ExecError(errno.ELOOP, path)
         interp, arg = shebang
         new_argv = [interp] + ([arg] if arg else []) + [path.encode()] + argv[1:]
-        return build(os.fsdecode(interp), new_argv, envp, depth + 1)
+        return build(os.fsdecode(interp), new_argv, envp, stack_limit, depth + 1)
     if sum(len(a) + 1 for a in argv + envp) > 2 * 1024 * 1024 or any(len(a) >= MAX_ARG_STRLEN for a in argv + envp):
         raise ExecError(errno.E2BIG, path)
     plan = loader.plan(path, data)
@@ -105,7 +107,8 @@ def build(path: str, argv: list[bytes], envp: list[bytes], depth: int = 0) -> Ne
         entry = interp_image.entry
     ids = (os.getuid(), os.geteuid(), os.getgid(), os.getegid())
     vdso_at = vdso.install(mem)  # after the interpreter: Linux maps it top-down below ld.so
-    rsp = loader.build_stack(mem, image, interp_image, argv, envp, path.encode(), os.urandom(16), ids, vdso_at)
+    rsp = loader.build_stack(mem, image, interp_image, argv, envp, path.encode(), os.urandom(16), ids, vdso_at,
+                             stack_limit)
     return NewImage(uc, Cpu(uc), mem, exe, argv, entry, rsp, image.end, image)
 
 

@@ -181,16 +181,18 @@ def map_image(aspace, plan_: LoadPlan, data: bytes, base: int, inode: int = 0, d
 
 
 def build_stack(aspace, exe: Image, interp: Image | None, argv: list[bytes], envp: list[bytes],
-                execfn: bytes, random16: bytes, ids: tuple[int, int, int, int], vdso: int = 0) -> int:
+                execfn: bytes, random16: bytes, ids: tuple[int, int, int, int], vdso: int = 0,
+                stack_limit: int = STACK_SIZE) -> int:
     """Lay out the System V initial stack exactly as Linux's create_elf_tables does; returns rsp.
-    vdso: the [vdso] address (AT_SYSINFO_EHDR, first as ARCH_DLINFO puts it), 0 for none."""
+    vdso: the [vdso] address (AT_SYSINFO_EHDR, first as ARCH_DLINFO puts it), 0 for none;
+    stack_limit: RLIMIT_STACK's soft limit, how far the stack may grow."""
     prot = PROT_READ | PROT_WRITE | (PROT_EXEC if exe.plan.exec_stack else 0)
     # Like setup_arg_pages: the strings' pages plus 128 KiB are the stack vma. Below it, up to
     # RLIMIT_STACK, a reserve is mapped too, so growing needs no fault handling; /proc/self/maps
     # shows the part of it the guest has touched as stack (AddressSpace.merged).
     strings = 8 + sum(len(x) + 1 for x in [execfn, *envp, *argv])
     low = page_down(STACK_TOP - strings) - STACK_EXPAND
-    bottom = max(STACK_TOP - min(aspace.stack_limit, STACK_MAX), MMAP_TOP + PAGE)
+    bottom = max(STACK_TOP - min(stack_limit, STACK_MAX), MMAP_TOP + PAGE)
     aspace.map(low, STACK_TOP - low, prot, "[stack]")
     if bottom < low:
         aspace.map(bottom, low - bottom, prot, "[stack]", growsdown=True)

@@ -13,16 +13,9 @@ import os
 import stat
 
 from emulator.errors import SyscallError
-from emulator.machine.memory import (
-    PAGE,
-    PROT_EXEC,
-    PROT_READ,
-    PROT_WRITE,
-    TASK_SIZE,
-    host_madvise,
-    host_msync,
-    page_up,
-)
+from emulator.machine.hostpages import host_madvise, host_msync
+from emulator.machine.memory import PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE, page_up
+from emulator.task.limits import RLIM_INFINITY, RLIMIT_AS
 
 MAP_SHARED, MAP_PRIVATE, MAP_SHARED_VALIDATE, MAP_TYPE = 0x1, 0x2, 0x3, 0xF
 MAP_FIXED, MAP_ANONYMOUS, MAP_32BIT, MAP_GROWSDOWN = 0x10, 0x20, 0x40, 0x100
@@ -178,11 +171,9 @@ def _shmem_inode() -> int:
 
 
 def _check_rlimit_as(p, size: int, start: int) -> None:
-    limit = getattr(p, "rlimits", {}).get(9, (None, None))[0]  # RLIMIT_AS set by the guest
-    if limit is not None and limit >= 0:
-        total = sum(v.end - v.start for v in p.mem.vmas)
-        if total + size > limit:
-            raise SyscallError(errno.ENOMEM)
+    limit = p.rlimits[RLIMIT_AS][0]
+    if limit != RLIM_INFINITY and sum(v.end - v.start for v in p.mem.vmas) + size > limit:
+        raise SyscallError(errno.ENOMEM)
 
 
 def munmap(p, addr, length):
