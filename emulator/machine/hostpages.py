@@ -4,8 +4,9 @@ Guest pages live in host mappings elfemu makes itself and hands to Unicorn (uc.m
 memory.py for why). This module is the one place that calls the host's mmap family for them:
 fresh zeroed pages or a view of a file, munmap, mremap (the kernel moves page tables instead of
 copying), madvise, msync, and mincore (which pages are resident). All are MAP_NORESERVE: a guest's
-8 GiB sparse reservation costs what it touches. A failed call raises OSError with the host's
-errno.
+8 GiB sparse reservation costs what it touches. Linux's commit accounting, which MAP_NORESERVE
+turns off, is asked separately (commit_refused), where the guest's own kernel would apply it.
+A failed call raises OSError with the host's errno.
 """
 
 import ctypes
@@ -71,3 +72,34 @@ def lowest_resident(host: int, length: int) -> int | None:
         return 0
     first = next((i for i, b in enumerate(vec.raw) if b & 1), None)
     return None if first is None else first * PAGE
+
+
+def _meminfo() -> dict[str, int]:
+    """/proc/meminfo in bytes."""
+    out = {}
+    with open("/proc/meminfo") as f:
+        for line in f:
+            name, _, rest = line.partition(":")
+            fields = rest.split()
+            if fields:
+                out[name] = int(fields[0]) * (1024 if fields[1:] == ["kB"] else 1)
+    return out
+
+
+def commit_refused(nbytes: int) -> bool:
+    """Would Linux refuse to commit a private writable mapping of nbytes (__vm_enough_memory,
+    mm/util.c; Documentation/mm/overcommit-accounting.rst)? Mode 0, the default heuristic, refuses
+    one larger than RAM plus swap; mode 1 never refuses; mode 2 keeps to CommitLimit. elfemu's
+    own host pages are MAP_NORESERVE, so without this check a huge bss would simply be mapped
+    (or fail later for want of host address space) where Linux says ENOMEM."""
+    try:
+        with open("/proc/sys/vm/overcommit_memory") as f:
+            mode = int(f.read())
+        if mode == 1 or (mode == 0 and nbytes <= os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")):
+            return False
+        info = _meminfo()
+    except (OSError, ValueError):
+        return False
+    if mode == 2:
+        return nbytes > info.get("CommitLimit", 0) - info.get("Committed_AS", 0)
+    return nbytes > info.get("MemTotal", 0) + info.get("SwapTotal", 0)

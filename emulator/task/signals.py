@@ -268,6 +268,14 @@ class SignalState:
         self.proc.pc = self._setup_frame(self.proc.uc, signo, info, act, self.proc.pc)
         info.pop("_fault")
 
+    def force_fatal(self, signo: int) -> None:
+        """Linux's force_fatal_sig: `signo` is pending with SIG_DFL and unblocked, so it kills the
+        process on the way out of this syscall whatever the guest had set (execve failing past its
+        point of no return: fs/exec.c bprm_execve)."""
+        self.set_action(signo, Action())
+        self.set_mask(self.mask & ~bit(signo))
+        self.generate(signo, {"si_signo": signo, "si_code": SI_KERNEL})
+
     # ----- alternate stack -----------------------------------------------------
     def on_altstack(self, sp: int) -> bool:
         ss_sp, flags, size = self.altstack

@@ -18,7 +18,7 @@ import signal
 import struct
 import sys
 
-from emulator.errors import ExecError, ImageReplaced, ProcessKilled, SyscallError
+from emulator.errors import ExecError, ImageReplaced, SyscallError
 from emulator.image import exec as exec_
 from emulator.task import vforkmem
 from syscalls.decode.types import AT_FDCWD
@@ -148,7 +148,9 @@ def _strings(p, addr: int) -> list[bytes]:
 
 
 def do_execve(p, path: str, argv_ptr: int, envp_ptr: int):
-    """Build first, commit only when nothing failed: on error the old image keeps running."""
+    """Build first, commit only when nothing failed: on error the old image keeps running, unless
+    the error came past Linux's point of no return (exec.build): then it dies by that signal as
+    soon as execve has returned its errno."""
     argv, envp = _strings(p, argv_ptr), _strings(p, envp_ptr)
     # The task's new name; execveat(AT_EMPTY_PATH) names it after the file itself (Linux 6.12+).
     name = "" if path.startswith("/proc/self/fd/") else path
@@ -156,11 +158,9 @@ def do_execve(p, path: str, argv_ptr: int, envp_ptr: int):
     try:
         img = p.build(path, argv, envp)
     except ExecError as exc:
-        if exc.signo:  # failed past Linux's point of no return: the process dies
-            raise ProcessKilled(exc.signo, {"si_signo": exc.signo, "si_code": 0x80}) from None
+        if exc.signo:  # past Linux's point of no return: execve returns, and the signal kills
+            p.sig.force_fatal(exc.signo)
         raise SyscallError(exc.errno) from None
-    except (ValueError, OSError):
-        raise SyscallError(errno.ENOEXEC) from None
 
     p.fds.close_on_exec()
     vforkmem.release(p)  # before the commit replaces the memory it sends
