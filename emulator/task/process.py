@@ -209,7 +209,7 @@ class Process:
         self.handle_fault(self.fault)
 
     def handle_fault(self, fault: Fault) -> None:
-        """A synchronous CPU fault. Without a guest handler (signals issue) it kills the process."""
+        """A synchronous CPU fault: the guest's handler runs, or the fault kills the process (signals.py)."""
         self.pc = self.cpu["rip"]
         self.deliver_fault(fault)
 

@@ -1,9 +1,10 @@
 """Process lifecycle: fork/vfork/clone, execve/execveat, wait4/waitid, process groups.
 
-One guest process is one host process (DESIGN.md rule 3). A guest fork is a host os.fork()
-inside the syscall hook: the child carries on inside the same emu_start call with RAX = 0
-(Unicorn's memory is copied on write by the host kernel), the parent gets the child's real
-pid. So pids, wait statuses, process groups and sessions are the host's, passed through.
+One guest process is one host process (docs/ARCHITECTURE.md, "The process model"). A guest
+fork is a host os.fork() inside the syscall hook: the child carries on inside the same
+emu_start call with RAX = 0 (Unicorn's memory is copied on write by the host kernel), the
+parent gets the child's real pid. So pids, wait statuses, process groups and sessions are the
+host's, passed through.
 
 clone with CLONE_VM (threads) is another module's job; clone with CLONE_VM|CLONE_VFORK (what
 glibc's and musl's posix_spawn pass) is run as vfork: the child gets a *copy* of memory and

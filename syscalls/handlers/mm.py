@@ -3,8 +3,9 @@
 Argument checks follow mm/mmap.c and mm/mremap.c in their order, so the errno is Linux's.
 The pages themselves are host mmaps (see emulator/machine/memory.py): MAP_SHARED is real sharing
 for anonymous memory and for files opened read-write; a shared mapping of a read-only fd
-is a private view (the guest cannot write it anyway). One difference: a page past the end
-of a mapped file reads as zeros where Linux would raise SIGBUS.
+is a private view (the guest cannot write it anyway). As on Linux, the pages of a file mapping
+past the end of the file are SIGBUS (BUS_ADRERR) to the CPU and EFAULT to a syscall; the rest
+of the file's last page reads as zeros (AddressSpace.map_file).
 """
 
 import errno
