@@ -201,14 +201,20 @@ def static_hello():
     return sample("glibc", "hello")
 
 
-@pytest.mark.parametrize("name", sorted(MUTATIONS))
-def test_rejection_matches_linux(static_hello, tmp_path, name):
-    mutate, expected = MUTATIONS[name]
-    data = bytearray(static_hello.read_bytes())
-    mutate(data)
-    path = tmp_path / name
+def mutant(base, directory, name: str):
+    """`base` with MUTATIONS[name] applied, as an executable file named `name` in `directory`."""
+    data = bytearray(base.read_bytes())
+    MUTATIONS[name][0](data)
+    path = directory / name
     path.write_bytes(bytes(data))
     path.chmod(0o755)
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_rejection_matches_linux(static_hello, tmp_path, name):
+    expected = MUTATIONS[name][1]
+    path = mutant(static_hello, tmp_path, name)
     assert native_exec(str(path)) == expected  # pins what the host kernel does
     emu = run_emu([path])
     assert b"Traceback" not in emu.stderr
@@ -230,12 +236,8 @@ def exec_report(tmp_path_factory):
 @pytest.mark.parametrize("name", sorted(MUTATIONS))
 def test_rejection_through_execve_matches_linux(static_hello, exec_report, tmp_path, name):
     """The same files reached through a guest's execve: its errno, or the signal that kills it."""
-    mutate, expected = MUTATIONS[name]
-    data = bytearray(static_hello.read_bytes())
-    mutate(data)
-    path = tmp_path / name
-    path.write_bytes(bytes(data))
-    path.chmod(0o755)
+    expected = MUTATIONS[name][1]
+    path = mutant(static_hello, tmp_path, name)
     native, emu = run_native([exec_report, path]), run_emu([exec_report, path])
     kind, value = expected
     if kind == "errno":  # pins what the host kernel does
@@ -249,13 +251,10 @@ def test_rejection_through_execve_matches_linux(static_hello, exec_report, tmp_p
 def test_execve_past_point_of_no_return_traces_like_strace(static_hello, exec_report, tmp_path):
     """strace shows execve's errno, then the SIGSEGV that kills the process (bprm_execve's
     force_fatal_sig); elfemu's trace ends the same way."""
-    data = bytearray(static_hello.read_bytes())
-    _ph(-1, 40, 0x6FFF_0000_0000)(data)
-    path = tmp_path / "huge"
-    path.write_bytes(bytes(data))
-    path.chmod(0o755)
-    native = run_native([need_tool("strace"), "-o", tmp_path / "native", exec_report, "./huge"], cwd=tmp_path)
-    emu = run_emu([exec_report, "./huge"], command="trace", options=["-o", str(tmp_path / "emu")], cwd=tmp_path)
+    mutant(static_hello, tmp_path, "last_memsz_huge")
+    prog = "./last_memsz_huge"
+    native = run_native([need_tool("strace"), "-o", tmp_path / "native", exec_report, prog], cwd=tmp_path)
+    emu = run_emu([exec_report, prog], command="trace", options=["-o", str(tmp_path / "emu")], cwd=tmp_path)
     assert native.returncode == emu.returncode == -signal.SIGSEGV, emu.stderr
 
     def tail(name: str) -> list[str]:
@@ -264,7 +263,7 @@ def test_execve_past_point_of_no_return_traces_like_strace(static_hello, exec_re
         return [re.sub(r"0x[0-9a-f]+ /\* \d+ vars \*/", "ENVP", line) for line in lines]
 
     native_tail = tail("native")
-    assert native_tail == ['execve("./huge", ["./huge"], ENVP) = -1 ENOMEM (Cannot allocate memory)',
+    assert native_tail == [f'execve("{prog}", ["{prog}"], ENVP) = -1 ENOMEM (Cannot allocate memory)',
                            "--- SIGSEGV {si_signo=SIGSEGV, si_code=SI_KERNEL, si_addr=NULL} ---",
                            "+++ killed by SIGSEGV +++"]
     assert tail("emu") == native_tail
