@@ -51,15 +51,16 @@ class ProcessKilled(BaseException):
 
 
 class ExecError(Exception):
-    """execve (or elfemu itself) could not load a program; carries the errno Linux would give."""
+    """exec.build could not load a program: its one error, whatever failed (emulator/image/exec.py).
+
+    errno is what Linux's execve returns. signo is 0 before execve's point of no return; after
+    it (SIGSEGV) the process also dies by that signal, as Linux's bprm_execve makes it."""
 
     def __init__(self, err: int, path: str, why: str = "", signo: int = 0):
         super().__init__(f"{path}: {why or os.strerror(err)}")
         self.errno = err
         self.path = path
         self.why = why or os.strerror(err)
-        # Nonzero: Linux fails this only after execve's point of no return, so the process
-        # dies by this signal (SIGSEGV) instead of execve returning -errno.
         self.signo = signo
 
 

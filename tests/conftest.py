@@ -384,7 +384,7 @@ def _host_signals_back():
             handler = signal.getsignal(signo)
         except (OSError, ValueError):
             continue
-        if type(getattr(handler, "__self__", None)).__name__ == "SignalState":
+        if type(getattr(handler, "__self__", None)).__name__ == "HostSignals":
             default = {signal.SIGPIPE: signal.SIG_IGN, signal.SIGINT: signal.default_int_handler}
             signal.signal(signo, default.get(signo, signal.SIG_DFL))
 

@@ -1,5 +1,6 @@
-"""Dynamically linked host programs (the roadmap's next step) already run: the host's ld.so is
-loaded as PT_INTERP and maps libc with file-backed mmap. Native and emulated runs must agree."""
+"""Dynamically linked host programs (beyond the static programs elfemu targets) run: the host's
+ld.so is loaded as PT_INTERP and maps libc with file-backed mmap. Native and emulated runs must
+agree."""
 
 import os
 

@@ -119,3 +119,48 @@ def test_fault_siginfo(faults, mode, capfd):
         assert si["si_addr"] == p.cpu["rip"]
         insn = p.mem.read(si["si_addr"], 2)
         assert insn == b"\x0f\x0b" if mode == "ud2" else insn[0] in (0xF7, 0x48)  # ud2 / idiv
+
+
+HANDLER_SRC = r"""
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <ucontext.h>
+#include <unistd.h>
+void f(void) { __asm__ volatile(""); }
+static void on_segv(int signo, siginfo_t *si, void *ctx) {
+    ucontext_t *uc = ctx;
+    printf("signal %d code %d trapno %lld write %lld user %lld\n", signo, si->si_code,
+           (long long)uc->uc_mcontext.gregs[REG_TRAPNO], (long long)(uc->uc_mcontext.gregs[REG_ERR] & 2) >> 1,
+           (long long)(uc->uc_mcontext.gregs[REG_ERR] & 4) >> 2);
+    fflush(stdout);
+    _exit(0);
+}
+int main(int argc, char **argv) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_segv;
+    sa.sa_flags = SA_SIGINFO;
+    sigaction(SIGSEGV, &sa, 0);
+    if (!strcmp(argv[1], "read")) return *(volatile int *)16;
+    if (!strcmp(argv[1], "write")) *(volatile int *)16 = 1;
+    if (!strcmp(argv[1], "wtext")) *(volatile char *)f = 0xc3;
+    return 1;
+}
+"""
+
+
+@pytest.fixture(scope="module")
+def segv_handler(build):
+    return build(HANDLER_SRC)
+
+
+@pytest.mark.parametrize("mode,write", [("read", 0), ("write", 1), ("wtext", 1)])
+def test_fault_frame_error_code(segv_handler, mode, write):
+    """The signal frame's page-fault error code (uc_mcontext REG_ERR) says whether the access was
+    a write, as the CPU's does: a handler that retries or emulates the access reads it."""
+    native, emu = run_native([segv_handler, mode]), run_emu([segv_handler, mode])
+    code = SEGV_ACCERR if mode == "wtext" else SEGV_MAPERR
+    assert native.stdout == f"signal 11 code {code} trapno 14 write {write} user 1\n".encode()
+    assert (emu.returncode, emu.stdout) == (native.returncode, native.stdout), emu.stderr

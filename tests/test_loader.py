@@ -1,10 +1,11 @@
 """The loader: what Linux's execve rejects (and how), static-PIE, and the System V initial stack.
 
 Malformed files are made by patching real ELF files. Each is run natively (execve in a forked
-child: -errno or the signal it dies by) and under elfemu: ENOEXEC and friends become a one-line
-`elfemu: PATH: reason` with status 126/127; failures Linux only finds after execve's point of no
-return kill the process with SIGSEGV, and elfemu dies the same way. A hypothesis fuzz test
-mutates headers and truncates files: never a Python traceback.
+child: -errno or the signal it dies by) and under elfemu, both as the program elfemu starts and
+through a guest's execve: ENOEXEC and friends become a one-line `elfemu: PATH: reason` with
+status 126/127, or the guest's execve returns the errno; failures Linux only finds after
+execve's point of no return kill the process with SIGSEGV, and elfemu dies the same way. A
+hypothesis fuzz test mutates headers and truncates files: never a Python traceback.
 """
 
 import errno
@@ -19,8 +20,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from emulator.errors import ExecError
+from emulator.image import exec as exec_
 from emulator.image import loader
-from tests.conftest import HELLO178, ROOT, assert_same, contains, run_emu, run_native, sample
+from tests.conftest import HELLO178, ROOT, assert_same, contains, need_tool, run_emu, run_native, sample
 
 AUXV_SRC = r"""
 #include <stdio.h>
@@ -159,6 +161,15 @@ MUTATIONS = {
     "vaddr_top": (_ph(0, 16, 0x7FFF_FFFF_F000), ("signal", signal.SIGSEGV)),
     "misaligned": (_ph(0, 8, 0x123), ("signal", signal.SIGSEGV)),
     "offset_past_eof": (_ph(0, 8, 0x1000_0000), ("signal", signal.SIGBUS)),
+    # Within the address space, but more than Linux commits (RAM + swap): ENOMEM past the point
+    # of no return. The bss once ended elfemu in a Python traceback (a host mmap's OSError).
+    "last_memsz_huge": (_ph(-1, 40, 0x6FFF_0000_0000), ("signal", signal.SIGSEGV)),
+    "last_filesz_memsz_huge": (lambda b: (_ph(-1, 32, 0x6FFF_0000_0000)(b), _ph(-1, 40, 0x6FFF_0000_0000)(b)),
+                               ("signal", signal.SIGSEGV)),
+    "last_memsz_reaches_stack": (_ph(-1, 40, lambda b, o: 0x7FFF_FFFF_0000 - struct.unpack_from("<Q", b, o - 24)[0]),
+                                 ("signal", signal.SIGSEGV)),
+    "second_over_first": (lambda b: [_ph(1, f, struct.unpack_from("<Q", b, _load(bytes(b))[0] + 16)[0])(b)
+                                     for f in (16, 24)], ("signal", signal.SIGSEGV)),  # p_vaddr, p_paddr
 }
 
 
@@ -167,14 +178,20 @@ def static_hello():
     return sample("glibc", "hello")
 
 
-@pytest.mark.parametrize("name", sorted(MUTATIONS))
-def test_rejection_matches_linux(static_hello, tmp_path, name):
-    mutate, expected = MUTATIONS[name]
-    data = bytearray(static_hello.read_bytes())
-    mutate(data)
-    path = tmp_path / name
+def mutant(base, directory, name: str):
+    """`base` with MUTATIONS[name] applied, as an executable file named `name` in `directory`."""
+    data = bytearray(base.read_bytes())
+    MUTATIONS[name][0](data)
+    path = directory / name
     path.write_bytes(bytes(data))
     path.chmod(0o755)
+    return path
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_rejection_matches_linux(static_hello, tmp_path, name):
+    expected = MUTATIONS[name][1]
+    path = mutant(static_hello, tmp_path, name)
     assert native_exec(str(path)) == expected  # pins what the host kernel does
     emu = run_emu([path])
     assert b"Traceback" not in emu.stderr
@@ -188,8 +205,50 @@ def test_rejection_matches_linux(static_hello, tmp_path, name):
         assert emu.returncode == value, emu.stderr
 
 
-def test_plan_errnos(static_hello):
-    """The errno each rejection carries (what a guest's execve returns)."""
+@pytest.fixture(scope="module")
+def exec_report(build):
+    return build(ROOT / "tests" / "progs" / "exec_report.c")
+
+
+@pytest.mark.parametrize("name", sorted(MUTATIONS))
+def test_rejection_through_execve_matches_linux(static_hello, exec_report, tmp_path, name):
+    """The same files reached through a guest's execve: its errno, or the signal that kills it."""
+    expected = MUTATIONS[name][1]
+    path = mutant(static_hello, tmp_path, name)
+    native, emu = run_native([exec_report, path]), run_emu([exec_report, path])
+    kind, value = expected
+    if kind == "errno":  # pins what the host kernel does
+        assert (native.returncode, native.stdout) == (3, f"execve failed: errno {value}\n".encode())
+    elif kind == "signal":
+        assert native.returncode == -value
+    assert b"Traceback" not in emu.stderr, emu.stderr.decode(errors="replace")
+    assert (emu.returncode, emu.stdout) == (native.returncode, native.stdout), emu.stderr
+
+
+def test_execve_past_point_of_no_return_traces_like_strace(static_hello, exec_report, tmp_path):
+    """strace shows execve's errno, then the SIGSEGV that kills the process (bprm_execve's
+    force_fatal_sig); elfemu's trace ends the same way."""
+    mutant(static_hello, tmp_path, "last_memsz_huge")
+    prog = "./last_memsz_huge"
+    native = run_native([need_tool("strace"), "-o", tmp_path / "native", exec_report, prog], cwd=tmp_path)
+    emu = run_emu([exec_report, prog], command="trace", options=["-o", str(tmp_path / "emu")], cwd=tmp_path)
+    assert native.returncode == emu.returncode == -signal.SIGSEGV, emu.stderr
+
+    def tail(name: str) -> list[str]:
+        lines = (tmp_path / name).read_text().splitlines()[-3:]
+        # envp: a stack address, and under pytest strace's child sees COLUMNS and LINES besides
+        return [re.sub(r"0x[0-9a-f]+ /\* \d+ vars \*/", "ENVP", line) for line in lines]
+
+    native_tail = tail("native")
+    assert native_tail == [f'execve("{prog}", ["{prog}"], ENVP) = -1 ENOMEM (Cannot allocate memory)',
+                           "--- SIGSEGV {si_signo=SIGSEGV, si_code=SI_KERNEL, si_addr=NULL} ---",
+                           "+++ killed by SIGSEGV +++"]
+    assert tail("emu") == native_tail
+
+
+def test_build_errors(static_hello, tmp_path):
+    """exec.build's one error type: the errno execve returns, and the signal only past the
+    point of no return (whatever failed underneath: a header, a segment, the host's memory)."""
     good = static_hello.read_bytes()
     cases = [
         (b"", errno.ENOEXEC, 0),
@@ -199,10 +258,32 @@ def test_plan_errnos(static_hello):
     b = bytearray(good)
     _ph(0, 32, lambda b, o: struct.unpack_from("<Q", b, o + 8)[0] + 1)(b)
     cases.append((bytes(b), errno.EINVAL, signal.SIGSEGV))
+    b = bytearray(good)
+    _ph(-1, 40, 0x6FFF_0000_0000)(b)
+    cases.append((bytes(b), errno.ENOMEM, signal.SIGSEGV))
+    path = tmp_path / "prog"
     for data, err, signo in cases:
+        path.write_bytes(data)
+        path.chmod(0o755)
         with pytest.raises(ExecError) as info:
-            loader.plan("x", data)
+            exec_.build(str(path), [b"prog"], [])
         assert (info.value.errno, info.value.signo) == (err, signo)
+
+
+def test_bad_interpreter_errnos(tmp_path, exec_report):
+    """A PT_INTERP that is no ELF file: EIO when shorter than an ELF header, else ELIBBAD, both
+    before the point of no return (load_elf_binary's checks of the interpreter)."""
+    src = tmp_path / "dyn.c"
+    src.write_text("int main(void){return 0;}\n")
+    for name, content, err in (("short", b"hello\n", errno.EIO), ("junk", bytes(range(256)) * 20, errno.ELIBBAD)):
+        interp = tmp_path / name
+        interp.write_bytes(content)
+        interp.chmod(0o755)
+        exe = tmp_path / f"dyn_{name}"
+        subprocess.run([need_tool("gcc"), "-o", exe, src, f"-Wl,--dynamic-linker={interp}"], check=True)
+        native, emu = run_native([exec_report, exe]), run_emu([exec_report, exe])
+        assert (native.returncode, native.stdout) == (3, f"execve failed: errno {err}\n".encode())
+        assert (emu.returncode, emu.stdout) == (native.returncode, native.stdout), emu.stderr
 
 
 def test_bad_interp_is_enoent(build):

@@ -127,3 +127,22 @@ def test_maps_lines_match_linux_without_aslr(maps_prog, stack_kb):
         assert_same(native, emu, status=-11)
     else:
         assert_same(native, emu, status=0, stdout=lambda out: out.count(b"[stack]") == 1 and out.count(b" r--p ") == 3)
+
+
+@pytest.fixture(scope="module")
+def past_eof(build):
+    return build(ROOT / "tests" / "progs" / "mmap_past_eof.c")
+
+
+@pytest.mark.parametrize("caught", [False, True])
+def test_file_pages_past_eof_are_sigbus(past_eof, tmp_path, caught):
+    """Linux: the last file page's tail reads as zeros, the next page is SIGBUS (BUS_ADRERR) to
+    the CPU and EFAULT to a syscall; the guest dies by it, or its handler sees it."""
+    extra = ["catch"] if caught else []
+    native = run_native([past_eof, tmp_path / "native.dat", *extra])
+    emu = run_emu([past_eof, tmp_path / "emu.dat", *extra])
+    expected = b"in the file 3, rest of its page 0\nwrite from the page past EOF: -1 errno 14\n"
+    if caught:
+        expected += b"signal 7 code 2 offset 5\n"
+    assert native.stdout == expected and native.returncode == (0 if caught else -7)
+    assert (emu.returncode, emu.stdout) == (native.returncode, native.stdout), emu.stderr

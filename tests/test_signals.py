@@ -60,8 +60,9 @@ def test_samples(libc, name, args):
 
 
 def test_unicorn_resumes_at_written_rip_plus_2():
-    """Pinned quirk (DESIGN.md): from the syscall hook, writing RIP = T - 2 continues at T;
-    after emu_stop in the hook, RIP reads T. Signal delivery and rt_sigreturn rely on both."""
+    """Pinned quirk (docs/ARCHITECTURE.md, "Unicorn facts"): from the syscall hook, writing
+    RIP = T - 2 continues at T; after emu_stop in the hook, RIP reads T. Signal delivery and
+    rt_sigreturn rely on both."""
     base = 0x10000
     code = bytearray(b"\x90" * 0x40)
     code[0:2] = b"\x0f\x05"  # syscall

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from emulator.machine.memory import host_mmap, host_munmap
+from emulator.machine.hostpages import host_mmap, host_munmap
 from emulator.machine.unicorn_ffi import (
     UC,
     UC_HOOK_BLOCK,

@@ -96,7 +96,7 @@ class Debugger(GuestState, Breakpoints, History):
         self._base = self._blk_n = 0
         self._blk: tuple[int, ...] = ()
         self._attach()
-        proc.sig.start()  # host signals reach the guest while debugging too (alarm, kill)
+        proc.host_signals.start()  # host signals reach the guest while debugging too (alarm, kill)
 
     # ----- set-up --------------------------------------------------------------
     def _attach(self) -> None:
@@ -238,7 +238,8 @@ class Debugger(GuestState, Breakpoints, History):
         finally:
             self._mode = "replay"
         if proc.fault is not None:  # an interrupt hook stopped emulation (int3, ud2, div by zero)
-            return self._fault_stop(proc.fault_pc, mode, start)  # set with the fault by Process._on_interrupt
+            rip = proc.fault.pc if proc.fault.pc is not None else proc.cpu["rip"]
+            return self._fault_stop(rip, mode, start)  # the pc the fault was taken at (Process._on_interrupt)
         proc.pc = self._rip()
         hit = self._hit
         kind = hit.kind if hit is not None else None

@@ -32,6 +32,8 @@ def describe(path: str) -> str:
     for s in plan.segments:
         perms = "".join(PERMS[b] if s.prot & b else " " for b in (1, 2, 4))
         lines.append(f"  {s.vaddr:#18x} {s.memsz:#10x} {s.offset:#10x} {s.filesz:#10x} {perms}")
+    if plan.defect is not None:  # found only while mapping: past execve's point of no return
+        lines.append(f"\nexecve would kill the process (SIGSEGV): {plan.defect}")
     return "\n".join(lines)
 
 

@@ -8,7 +8,6 @@ build_stack() only ever see those.
 
 import errno
 import os
-import signal
 import struct
 from collections import namedtuple
 
@@ -16,6 +15,7 @@ from elftools.elf.structs import ELFStructs
 
 from emulator.abi.constants import TASK_SIZE as STACK_TOP
 from emulator.errors import ExecError
+from emulator.machine.hostpages import commit_refused
 from emulator.machine.memory import MMAP_TOP, PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE, page_down, page_up
 
 PT_LOAD, PT_INTERP, PT_PHDR, PT_GNU_STACK = 1, 3, 6, 0x6474E551
@@ -39,12 +39,14 @@ class Segment(namedtuple("Segment", "vaddr memsz offset filesz prot")):
     __slots__ = ()
 
 
-class LoadPlan(namedtuple("LoadPlan", "path is_dyn entry phoff phentsize phnum segments interp exec_stack phdr_vaddr")):
+class LoadPlan(namedtuple("LoadPlan",
+                          "path is_dyn entry phoff phentsize phnum segments interp exec_stack phdr_vaddr defect")):
     """Everything execve needs to know about one ELF file, checked and ready to map.
 
     is_dyn: ET_DYN (position independent, mapped at a chosen base); segments: a tuple of
     Segment; interp: PT_INTERP's path or None; phdr_vaddr: from PT_PHDR, else derived from
-    the segment holding e_phoff, else None."""
+    the segment holding e_phoff, else None; defect: what Linux finds wrong with a PT_LOAD only
+    when it maps it, past execve's point of no return (map_image fails with it), else None."""
 
     __slots__ = ()
 
@@ -71,25 +73,29 @@ def _structs(e_type=None, e_machine=None):
     return st
 
 
-def plan(path: str, data: bytes) -> LoadPlan:
+def plan(path: str, data: bytes, interpreter: bool = False) -> LoadPlan:
     """Validate an ELF image like binfmt_elf and describe how to load it; ExecError otherwise.
 
-    What Linux rejects before execve's point of no return gives -errno (ENOEXEC here); what it
+    Only what Linux rejects before execve's point of no return raises here (ENOEXEC, EIO). What it
     finds only while mapping (filesz > memsz, segments beyond the address space, misaligned
-    offsets) kills the new process with SIGSEGV, so those ExecErrors carry signo=SIGSEGV."""
+    offsets) is the plan's `defect`: map_image, which runs past that point, fails with it.
+    interpreter: the file is a PT_INTERP, checked as load_elf_binary checks one: a short header
+    is EIO (elf_read), anything else wrong with it ELIBBAD, and its type only when it is mapped."""
 
     def bad(why: str, err: int = errno.ENOEXEC) -> ExecError:
+        if interpreter:
+            err = errno.EIO if len(data) < 64 else errno.ELIBBAD
         return ExecError(err, path, why)
 
-    def fatal(why: str) -> ExecError:
-        return ExecError(errno.EINVAL, path, why, signo=signal.SIGSEGV)
-
+    defect = None
     if len(data) < 64 or data[:4] != b"\x7fELF":
         raise bad("not an ELF file" if data[:4] != b"\x7fELF" else "truncated ELF header")
     try:
         hdr = _structs().Elf_Ehdr.parse(data[:64])
         if hdr["e_type"] not in ("ET_EXEC", "ET_DYN"):
-            raise bad(f"not an executable ({hdr['e_type']})")
+            if not interpreter:
+                raise bad(f"not an executable ({hdr['e_type']})")
+            defect = f"interpreter is not an executable ({hdr['e_type']})"
         if hdr["e_machine"] != "EM_X86_64":
             raise bad(f"wrong machine {hdr['e_machine']}")
         if hdr["e_phentsize"] != 56 or not 1 <= hdr["e_phnum"] <= 65536 // 56:
@@ -107,7 +113,7 @@ def plan(path: str, data: bytes) -> LoadPlan:
     segments, interp, exec_stack, phdr_vaddr = [], None, False, None
     for ph in phdrs:
         ptype = ph["p_type"]
-        if ptype == "PT_INTERP":
+        if ptype == "PT_INTERP" and not interpreter:  # an interpreter's own is not read
             off, size = ph["p_offset"], ph["p_filesz"]
             if interp is not None or size < 2 or size > 4096:
                 raise bad("bad PT_INTERP")
@@ -125,12 +131,12 @@ def plan(path: str, data: bytes) -> LoadPlan:
         if ph["p_type"] != "PT_LOAD":
             continue
         vaddr, memsz, off, filesz = ph["p_vaddr"], ph["p_memsz"], ph["p_offset"], ph["p_filesz"]
-        if (vaddr - off) % PAGE:
-            raise fatal("misaligned segment")
-        if filesz > memsz:
-            raise fatal("segment file size exceeds its memory size")
-        if memsz > TASK_SIZE or vaddr + memsz > TASK_SIZE:
-            raise fatal("segment beyond the user address space")
+        if defect is None and (vaddr - off) % PAGE:
+            defect = "misaligned segment"
+        elif defect is None and filesz > memsz:
+            defect = "segment file size exceeds its memory size"
+        elif defect is None and (memsz > TASK_SIZE or vaddr + memsz > TASK_SIZE):
+            defect = "segment beyond the user address space"
         if memsz:
             segments.append(Segment(vaddr, memsz, off, filesz, _prot(ph["p_flags"])))
     if not segments:
@@ -141,38 +147,48 @@ def plan(path: str, data: bytes) -> LoadPlan:
                 phdr_vaddr = s.vaddr + phoff - s.offset
     # Segments stay in file order: Linux maps them in that order, a later one over an earlier.
     return LoadPlan(path, hdr["e_type"] == "ET_DYN", hdr["e_entry"], phoff, 56,
-                    hdr["e_phnum"], tuple(segments), interp, exec_stack, phdr_vaddr)
+                    hdr["e_phnum"], tuple(segments), interp, exec_stack, phdr_vaddr, defect)
 
 
 def map_image(aspace, plan_: LoadPlan, data: bytes, base: int, inode: int = 0, dev: str = "00:00") -> Image:
-    """Map each PT_LOAD with its permissions as elf_map + set_brk do: the file's pages (named by
-    the path, as /proc/self/maps shows them), the bss tail of the last file page zeroed, then
-    anonymous pages up to memsz. File pages past the end of a truncated file raise SIGBUS when
-    touched, as on Linux; a bss that would need zeroing there kills the exec with SIGSEGV."""
+    """Map each PT_LOAD with its permissions as elf_load does (fs/binfmt_elf.c): the file's pages
+    (named by the path, as /proc/self/maps shows them), the bss tail of the last file page
+    zeroed, then anonymous pages up to memsz. File pages past the end of a truncated file raise
+    SIGBUS when touched, as on Linux; a writable bss that would need zeroing there fails (EFAULT,
+    as padzero's clear_user). Memory Linux would not commit is ENOMEM: the file pages of a
+    writable segment (a private writable mmap) and any bss (vm_brk_flags always accounts it).
+    ExecError (or the memory layer's OSError) when a segment cannot be mapped: the caller is past
+    execve's point of no return (exec.build)."""
+    if plan_.defect is not None:
+        raise ExecError(errno.EINVAL, plan_.path, plan_.defect)
     low = min(page_down(s.vaddr) for s in plan_.segments)
     high = max(s.vaddr + s.memsz for s in plan_.segments)
     bias = base - low if plan_.is_dyn else 0
     if bias + high > TASK_SIZE:
-        raise ExecError(errno.ENOMEM, plan_.path, "image does not fit in the address space", signo=signal.SIGSEGV)
+        raise ExecError(errno.ENOMEM, plan_.path, "image does not fit in the address space")
     eof = page_up(len(data))
     for s in plan_.segments:
         start = page_down(bias + s.vaddr)
         file_end = bias + s.vaddr + s.filesz
         fend = page_up(file_end) if s.filesz else start
         end = page_up(bias + s.vaddr + s.memsz)
+        if (s.prot & PROT_WRITE and commit_refused(fend - start)) or commit_refused(end - fend):
+            raise ExecError(errno.ENOMEM, plan_.path, "more memory than the host commits")
         if fend > start:
             foff = page_down(s.offset)
             valid = min(fend, start + max(0, eof - foff))  # pages the file really has
             if valid > start:
                 aspace.map(start, valid - start, s.prot, plan_.path, offset=foff, inode=inode, dev=dev)
                 aspace.poke(start, data[foff:foff + (valid - start)])
+            zero_tail = s.memsz > s.filesz and file_end % PAGE  # padzero's part of the last file page
             if valid < fend:
-                if s.memsz > s.filesz and file_end % PAGE and page_down(file_end) >= valid:
-                    raise ExecError(errno.EFAULT, plan_.path, "bss starts past the end of the file",
-                                    signo=signal.SIGSEGV)
+                if zero_tail and page_down(file_end) >= valid:
+                    if s.prot & PROT_WRITE:  # padzero faults; Linux ignores it for a read-only segment
+                        raise ExecError(errno.EFAULT, plan_.path, "bss starts past the end of the file")
+                    zero_tail = False
                 aspace.map(valid, fend - valid, s.prot, plan_.path, offset=foff + valid - start, inode=inode,
                            dev=dev, sigbus=True)
-            if s.memsz > s.filesz and file_end % PAGE:
+            if zero_tail:
                 aspace.poke(file_end, bytes(fend - file_end))
         if end > fend:
             aspace.map(fend, end - fend, s.prot)
@@ -181,16 +197,18 @@ def map_image(aspace, plan_: LoadPlan, data: bytes, base: int, inode: int = 0, d
 
 
 def build_stack(aspace, exe: Image, interp: Image | None, argv: list[bytes], envp: list[bytes],
-                execfn: bytes, random16: bytes, ids: tuple[int, int, int, int], vdso: int = 0) -> int:
+                execfn: bytes, random16: bytes, ids: tuple[int, int, int, int], vdso: int = 0,
+                stack_limit: int = STACK_SIZE) -> int:
     """Lay out the System V initial stack exactly as Linux's create_elf_tables does; returns rsp.
-    vdso: the [vdso] address (AT_SYSINFO_EHDR, first as ARCH_DLINFO puts it), 0 for none."""
+    vdso: the [vdso] address (AT_SYSINFO_EHDR, first as ARCH_DLINFO puts it), 0 for none;
+    stack_limit: RLIMIT_STACK's soft limit, how far the stack may grow."""
     prot = PROT_READ | PROT_WRITE | (PROT_EXEC if exe.plan.exec_stack else 0)
     # Like setup_arg_pages: the strings' pages plus 128 KiB are the stack vma. Below it, up to
     # RLIMIT_STACK, a reserve is mapped too, so growing needs no fault handling; /proc/self/maps
     # shows the part of it the guest has touched as stack (AddressSpace.merged).
     strings = 8 + sum(len(x) + 1 for x in [execfn, *envp, *argv])
     low = page_down(STACK_TOP - strings) - STACK_EXPAND
-    bottom = max(STACK_TOP - min(aspace.stack_limit, STACK_MAX), MMAP_TOP + PAGE)
+    bottom = max(STACK_TOP - min(stack_limit, STACK_MAX), MMAP_TOP + PAGE)
     aspace.map(low, STACK_TOP - low, prot, "[stack]")
     if bottom < low:
         aspace.map(bottom, low - bottom, prot, "[stack]", growsdown=True)

@@ -84,6 +84,6 @@ def fault_address(uc, mem, rip: int, write: bool, fetch: bool) -> int:
     need = 2 if write else 1
     for addr in candidates:
         v = mem.find(addr)
-        if v is None or not v.prot & need or getattr(v, "sigbus", False):
+        if v is None or not v.prot & need or v.sigbus:
             return addr
     return candidates[0] if candidates else 0

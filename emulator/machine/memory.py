@@ -6,10 +6,10 @@ place mappings, munmap/mprotect can split them, and /proc/self/maps can be print
 Every guest pointer a syscall touches goes through read/write here, so a bad pointer
 becomes GuestFault (and then -EFAULT) in exactly one place.
 
-Guest pages live in host mmaps that we own (uc.mem_map_ptr), never in Unicorn's own
-allocations: Unicorn copies a whole region to split it (an mprotect of one page of the
-8 GiB sparse mapping would touch 16 GiB), but it splits pointer-backed regions for free.
-Owning the host pages also lets the host kernel do the real work: munmap releases RSS,
+Guest pages live in host mmaps that we own (uc.mem_map_ptr; hostpages.py makes them), never
+in Unicorn's own allocations: Unicorn copies a whole region to split it (an mprotect of one
+page of the 8 GiB sparse mapping would touch 16 GiB), but it splits pointer-backed regions for
+free. Owning the host pages also lets the host kernel do the real work: munmap releases RSS,
 mremap moves page tables, MADV_DONTNEED zero-fills, and MAP_SHARED mappings (anonymous or
 of a writable file) are really shared with the file and across fork.
 """
@@ -17,72 +17,17 @@ of a writable file) are really shared with the file and across fork.
 import bisect
 import ctypes
 import errno
-import mmap as _mmap
-import os
 import struct
 from collections import namedtuple
 
-from emulator.abi.constants import MAP_FIXED, MAP_NORESERVE, MREMAP_MAYMOVE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE
-from emulator.abi.constants import PAGE_SIZE as PAGE
+from emulator.abi.constants import PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE
 from emulator.errors import GuestFault
+from emulator.machine.hostpages import PAGE, host_mmap, host_mremap, host_munmap, lowest_resident
 from emulator.machine.unicorn_ffi import UC, UcError
 
 # Where mmaps go when the guest gives no hint: top-down below the stack, as Linux does.
 MMAP_TOP = 0x7FFF_F7FF_F000
 MMAP_BOTTOM = 0x1_0000  # vm.mmap_min_addr
-
-_libc = ctypes.CDLL(None, use_errno=True)
-_libc.mmap.restype = ctypes.c_void_p
-_libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
-_libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
-_libc.mremap.restype = ctypes.c_void_p
-_libc.mremap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_size_t, ctypes.c_int]
-_libc.madvise.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-_libc.msync.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-_MAP_FAILED = ctypes.c_void_p(-1).value
-_HOST_PROT = _mmap.PROT_READ | _mmap.PROT_WRITE
-
-
-def _check(ret, what: str):
-    if ret is None or ret == _MAP_FAILED or (isinstance(ret, int) and ret < 0 and what != "mmap"):
-        err = ctypes.get_errno() or errno.ENOMEM
-        raise OSError(err, f"host {what}: {os.strerror(err)}")
-    return ret
-
-
-def host_mmap(length: int, fd: int = -1, offset: int = 0, shared: bool = False, at: int | None = None) -> int:
-    """Fresh host pages (zeroed, or a view of fd at offset); always host-readable and writable."""
-    flags = (_mmap.MAP_SHARED if shared else _mmap.MAP_PRIVATE) | MAP_NORESERVE
-    if fd < 0:
-        flags |= _mmap.MAP_ANONYMOUS
-    if at is not None:
-        flags |= MAP_FIXED  # host and guest share the ABI
-    return _check(_libc.mmap(at, length, _HOST_PROT, flags, fd, offset), "mmap")
-
-
-def host_munmap(addr: int, length: int) -> None:
-    if addr and length:
-        _libc.munmap(addr, length)
-
-
-def host_madvise(addr: int, length: int, advice: int) -> None:
-    _check(_libc.madvise(addr, length, advice), "madvise")
-
-
-def host_msync(addr: int, length: int, flags: int) -> None:
-    _check(_libc.msync(addr, length, flags), "msync")
-
-
-_libc.mincore.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_void_p]
-
-
-def _lowest_resident(host: int, length: int) -> int | None:
-    """Offset of the first host page in [host, host+length) that is resident, else None."""
-    vec = ctypes.create_string_buffer(length // PAGE)
-    if _libc.mincore(host, length, vec) != 0:
-        return 0
-    first = next((i for i, b in enumerate(vec.raw) if b & 1), None)
-    return None if first is None else first * PAGE
 
 
 def page_down(x: int) -> int:
@@ -161,10 +106,6 @@ def _release(vmas: list) -> None:
 
 class AddressSpace:
     """The guest's mappings: Unicorn's memory plus the Vma list that describes it."""
-
-    # RLIMIT_STACK's soft limit: how far the next image's stack may grow. One guest process per
-    # host process, and the limit survives execve, so it lives on the class (setrlimit sets it).
-    stack_limit = 8 << 20
 
     def __init__(self, uc):
         self.uc = uc
@@ -292,7 +233,7 @@ class AddressSpace:
         if new_len <= old_len and start == v.start:
             self.unmap(v.start + new_len, old_len - new_len)
             return self.find(v.start)
-        host = _check(_libc.mremap(v.host, old_len, new_len, MREMAP_MAYMOVE), "mremap")
+        host = host_mremap(v.host, old_len, new_len)
         self.uc.mem_unmap(v.start, old_len)
         self._remove(v)
         self.unmap(start, new_len)  # MREMAP_FIXED replaces whatever was at the target
@@ -303,7 +244,7 @@ class AddressSpace:
 
     def alias(self, v: Vma, at: int, length: int, start: int) -> Vma:
         """mremap(old_size=0) of a shared mapping: the same pages once more, at start."""
-        host = _check(_libc.mremap(v.host + (at - v.start), 0, length, MREMAP_MAYMOVE), "mremap")
+        host = host_mremap(v.host + (at - v.start), 0, length)
         self.unmap(start, length)
         self.uc.mem_map_ptr(start, length, uc_prot(v.prot), host)
         nv = v.piece(at, at + length)
@@ -332,7 +273,7 @@ class AddressSpace:
         out: list[Vma] = []
         for v in self.vmas:
             if v.growsdown:
-                low = _lowest_resident(v.host, v.end - v.start)
+                low = lowest_resident(v.host, v.end - v.start)
                 if low is None:
                     continue
                 v = v.piece(v.start + low, v.end)._replace(growsdown=False)

@@ -18,7 +18,7 @@ QEMU still shrinks the table itself when a later full flush finds it mostly idle
 import os
 
 from emulator.abi.constants import MADV_HUGEPAGE
-from emulator.machine.memory import PAGE, host_madvise, host_mmap, host_munmap
+from emulator.machine.hostpages import PAGE, host_madvise, host_mmap, host_munmap
 
 FIRST_ENTRIES = 1 << 8  # CPU_TLB_DYN_DEFAULT_BITS
 MAX_ENTRIES = 1 << 15  # 128 MiB of pages; a full flush then clears 1 MiB of table

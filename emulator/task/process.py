@@ -1,5 +1,8 @@
 """Process = CPU + AddressSpace + FdTable + brk + signal state, and the run loop.
 
+Everything a guest process has is declared in Process.__init__, one commented line per field:
+the syscall handlers read and write these fields, and never attach state of their own.
+
 The run loop calls Unicorn with no per-instruction hooks: only the syscall hook and fault
 hooks that cost nothing until they fire. A syscall handler may unwind the loop with
 ProcessExit (exit), ImageReplaced (execve committed a new image) or ProcessKilled.
@@ -25,8 +28,9 @@ from emulator.machine.libc import host
 from emulator.machine.tlb import TlbSizer
 from emulator.machine.unicorn_ffi import UC_HOOK_INTR, UcError
 from emulator.machine.unicorn_ffi import unicorn_const as UC
-from emulator.task import signals, textbusy
+from emulator.task import limits, signals, textbusy
 from emulator.task.fdtable import FdTable
+from emulator.task.hostsignals import HostSignals
 
 MEMORY_ERRORS = {UC.UC_ERR_READ_UNMAPPED, UC.UC_ERR_WRITE_UNMAPPED, UC.UC_ERR_FETCH_UNMAPPED, UC.UC_ERR_READ_PROT,
                  UC.UC_ERR_WRITE_PROT, UC.UC_ERR_FETCH_PROT}
@@ -34,10 +38,11 @@ UNTIL_NEVER = 0xFFFF_FFFF_FFFF_FFFF
 
 
 class Fault:
-    """What the CPU tripped over, as siginfo will describe it."""
+    """What the CPU tripped over, as siginfo will describe it. write: a store (the page-fault error
+    code's W bit in the signal frame); pc: the RIP an interrupt hook saw, None when RIP tells."""
 
-    def __init__(self, signo: int, code: int, addr: int):
-        self.signo, self.code, self.addr = signo, code, addr
+    def __init__(self, signo: int, code: int, addr: int, write: bool = False, pc: int | None = None):
+        self.signo, self.code, self.addr, self.write, self.pc = signo, code, addr, write, pc
 
     def siginfo(self) -> dict:
         return {"si_signo": self.signo, "si_code": self.code, "si_addr": self.addr}
@@ -47,30 +52,46 @@ class Process:
     """One guest process (one host process)."""
 
     def __init__(self, on_syscall, tracer=None, report_unimplemented: bool = True):
-        self.on_syscall = on_syscall  # the kernel's entry: syscalls.dispatch.on_syscall (task sits below syscalls)
-        self.tracer = tracer
-        self.report_unimplemented = report_unimplemented
-        self.fds = FdTable()
-        self.pending_signals = False
-        self.fault: Fault | None = None
-        self.clear_child_tid = 0
-        self.robust_list = 0
-        self.cpu = self.mem = self.uc = None
-        self.exe = ""
-        self.text_fd = -1  # the running executable, open and locked so that writers get ETXTBSY (textbusy.py)
-        self.posix_timers: dict[int, tuple[int, int, int]] = {}  # timer id -> (notify, signo, sigev value)
-        self.comm: bytes | None = None  # prctl(PR_SET_NAME)'s name; None: the program's
-        self.argv: list[bytes] = []
-        self.brk_start = self.brk_cur = 0
-        self.pc = 0  # where emulation resumes
-        self.stop_requested = False  # set by whoever calls emu_stop from outside the CPU thread
+        # The kernel's entry, syscalls.dispatch.on_syscall: injected because task sits below syscalls.
+        self.on_syscall = on_syscall
+        self.tracer = tracer  # the strace-format tracer (emulator/trace), or None
+        self.report_unimplemented = report_unimplemented  # say once per call that has no handler
         self.syscall_interposer = None  # the debugger's syscall record/replay hook (emulator/debug/debugger.py)
-        self.sig = signals.SignalState(self)
+        # ----- the image execve committed (commit) --------------------------------------------
+        self.uc = self.cpu = self.mem = None  # Unicorn, its registers, the AddressSpace (machine/)
+        self.image = None  # the main program's loader.Image: its load bias and segments
+        self.exe = ""  # the ELF file's absolute path: /proc/self/exe
+        self.argv: list[bytes] = []  # the argv execve was given (after #! rewriting)
+        self.rsp0 = 0  # the initial stack pointer: argc, then argv, envp and the auxv (/proc/self/auxv)
+        self.brk_start = self.brk_cur = 0  # the heap: where brk started, where it is now
+        self.tlb = TlbSizer(self)  # grows this image's Unicorn TLB with its memory (machine/tlb.py)
+        self.comm: bytes | None = None  # prctl(PR_SET_NAME)'s name; None: the program's
+        # ----- running ------------------------------------------------------------------------
+        self.pc = 0  # where emulation resumes
+        self.fault: Fault | None = None  # what the CPU tripped over in this run of emu_start
+        self.stop_requested = False  # set by whoever calls emu_stop from outside the CPU thread
+        self.pending_signals = False  # a guest signal is deliverable: dispatch delivers it after the call
+        # ----- kernel state the handlers keep -------------------------------------------------
+        self.fds = FdTable()  # guest fd -> host fd, plus the fds elfemu hides from the guest
+        self.clear_child_tid = 0  # set_tid_address / CLONE_CHILD_CLEARTID: cleared and woken at exit
+        self.robust_list = 0  # set_robust_list's head
+        self.posix_timers: dict[int, tuple[int, int, int]] = {}  # timer id -> (notify, signo, sigev value)
+        self.rlimits = limits.address_space_limits()  # RLIMIT_STACK/DATA/RSS/MEMLOCK/AS: (soft, hard)
+        self.persona = 0  # personality(2)'s persona (PER_LINUX)
+        self.rseq: tuple[int, int, int] | None = None  # rseq(2)'s registration: (area, length, signature)
+        self.vfork_fd = -1  # in a vfork child: the hidden pipe its parent waits on (vforkmem.py)
+        self.text_fd = -1  # the running executable, open and locked so that writers get ETXTBSY (textbusy.py)
+        self.sig = signals.SignalState(self)  # the guest's signals: actions, mask, pending, altstack
+        self.host_signals = HostSignals(self)  # how host signals reach them, and interrupt host calls
 
     # ----- images -------------------------------------------------------------
     def load(self, path: str, argv: list[bytes], envp: list[bytes]) -> None:
-        """Build and commit an image (the initial load and a successful execve)."""
-        self.commit(exec_.build(path, argv, envp), path)
+        """Build and commit the first image; ExecError when it cannot be (exec.build)."""
+        self.commit(self.build(path, argv, envp), path)
+
+    def build(self, path: str, argv: list[bytes], envp: list[bytes]) -> "exec_.NewImage":
+        """A new image for this process, not yet committed (the stack as its RLIMIT_STACK allows)."""
+        return exec_.build(path, argv, envp, self.rlimits[limits.RLIMIT_STACK][0])
 
     def commit(self, img: "exec_.NewImage", path: str = "") -> None:
         """Make img the running image. `path` is the name execve was given: Linux names the task
@@ -83,7 +104,8 @@ class Process:
         self.brk_start = self.brk_cur = img.brk
         self.image = img.image
         self.rsp0 = img.rsp
-        self.tlb = TlbSizer(self)
+        self.tlb = TlbSizer(self)  # a new Unicorn starts with its TLB at the first size
+        self.rseq = None  # the registration named the old image's memory (Linux's rseq_execve)
         self.mem.watch_growth(self.tlb.outgrown)
         self._install_hooks()
         self.cpu.reset_fpu()
@@ -124,29 +146,29 @@ class Process:
         mapped = access in (UC.UC_MEM_READ_PROT, UC.UC_MEM_WRITE_PROT, UC.UC_MEM_FETCH_PROT)
         if 0x0000_8000_0000_0000 <= addr < 0xFFFF_8000_0000_0000:  # non-canonical: #GP, not a page fault
             self.fault = Fault(signal.SIGSEGV, SI_KERNEL, 0)
-        elif mapped and getattr(self.mem.find(addr), "sigbus", False):  # a file page past EOF
+        elif mapped and self.mem.find(addr).sigbus:  # a file page past EOF
             self.fault = Fault(signal.SIGBUS, BUS_ADRERR, addr)
         else:
-            self.fault = Fault(signal.SIGSEGV, SEGV_ACCERR if mapped else SEGV_MAPERR, addr)
+            write = access in (UC.UC_MEM_WRITE_PROT, UC.UC_MEM_WRITE_UNMAPPED)
+            self.fault = Fault(signal.SIGSEGV, SEGV_ACCERR if mapped else SEGV_MAPERR, addr, write)
         return False
 
     def _on_interrupt(self, uc, intno, _ud) -> None:
         rip = self.cpu["rip"]
         if intno == 0:
-            self.fault = Fault(signal.SIGFPE, FPE_INTDIV, rip)
+            self.fault = Fault(signal.SIGFPE, FPE_INTDIV, rip, pc=rip)
         elif intno == 3:
-            self.fault = Fault(signal.SIGTRAP, SI_KERNEL, 0)
+            self.fault = Fault(signal.SIGTRAP, SI_KERNEL, 0, pc=rip)
         elif intno == 6:
-            self.fault = Fault(signal.SIGILL, ILL_ILLOPN, rip)
+            self.fault = Fault(signal.SIGILL, ILL_ILLOPN, rip, pc=rip)
         else:
-            self.fault = Fault(signal.SIGSEGV, SI_KERNEL, 0)
-        self.fault_pc = rip
+            self.fault = Fault(signal.SIGSEGV, SI_KERNEL, 0, pc=rip)
         uc.emu_stop()
 
     # ----- the run loop -------------------------------------------------------
     def run(self) -> None:
         """Run until the guest exits (ProcessExit) or must die (ProcessKilled)."""
-        self.sig.start()
+        self.host_signals.start()
         while True:
             self.fault = None
             uc = self.uc
@@ -187,7 +209,10 @@ class Process:
         write = err in (UC.UC_ERR_WRITE_UNMAPPED, UC.UC_ERR_WRITE_PROT)
         fetch = err in (UC.UC_ERR_FETCH_UNMAPPED, UC.UC_ERR_FETCH_PROT)
         addr = fault_address(self.uc, self.mem, self.cpu["rip"], write, fetch)
-        access = UC.UC_MEM_READ_PROT if self.mem.find(addr) is not None else UC.UC_MEM_READ_UNMAPPED
+        if self.mem.find(addr) is not None:
+            access = UC.UC_MEM_WRITE_PROT if write else UC.UC_MEM_READ_PROT
+        else:
+            access = UC.UC_MEM_WRITE_UNMAPPED if write else UC.UC_MEM_READ_UNMAPPED
         self._on_bad_access(self.uc, access, addr, 0, 0, None)
 
     def handle_cpu_error(self, exc: UcError) -> None:
@@ -207,7 +232,7 @@ class Process:
         return self.fault
 
     def handle_fault(self, fault: Fault) -> None:
-        """A synchronous CPU fault. Without a guest handler (signals issue) it kills the process."""
+        """A synchronous CPU fault: the guest's handler runs, or the fault kills the process (signals.py)."""
         self.pc = self.cpu["rip"]
         self.deliver_fault(fault)
 
@@ -230,13 +255,3 @@ class Process:
     def on_exec(self) -> None:
         """After a successful execve commit: reset handled signals to default, as Linux does."""
         self.sig.on_exec()
-
-    # ----- blocking host calls a guest signal must interrupt (see signals.SignalState) ----
-    def call_blocking(self, fn, *args):
-        """Run a blocking host C call (os.read, os.wait4, ...); a guest signal ends it with EINTR
-        or restarts it under SA_RESTART, and a result that did arrive is never lost."""
-        return self.sig.call_blocking(fn, *args)
-
-    def wait_interruptible(self, seconds: float) -> bool:
-        """Sleep up to `seconds`; True as soon as a guest signal is deliverable (clock.sleep_until)."""
-        return self.sig.wait(self.sig.deliverable, seconds)

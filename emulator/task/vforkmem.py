@@ -145,14 +145,14 @@ def _apply(p, addr: int, data: bytes) -> None:
 
 def release(p) -> None:
     """A vfork child about to exec or end: hand its memory writes to the parent and wake it."""
-    fd = getattr(p, "vfork_fd", -1)
-    if fd >= 0:
-        send_written(p, fd)
+    if p.vfork_fd >= 0:
+        send_written(p, p.vfork_fd)
         close_pipe(p)
 
 
 def close_pipe(p) -> None:
-    fd = getattr(p, "vfork_fd", -1)
+    """Let go of the parent: it wakes when the last copy of the pipe's write end is closed."""
+    fd = p.vfork_fd
     if fd >= 0:
         p.vfork_fd = -1
         p.fds.hidden.discard(fd)

@@ -32,8 +32,8 @@ def resolve(proc, spec: str) -> tuple[int, int]:
         a = syms.address(text)
         if a is None:
             raise InsnRangeError(f"unknown symbol or address '{text}'")
-        image = getattr(proc, "image", None)
-        return a + getattr(image, "base", 0), syms.size(text) or 1  # static-PIE: symbols are relative
+        base = proc.image.base if proc.image is not None else 0  # static-PIE: symbols are relative
+        return a + base, syms.size(text) or 1
 
     if "-" in spec:
         lo_s, hi_s = spec.split("-", 1)

@@ -30,17 +30,13 @@ def now_ns(clock: int) -> int:
 
 
 def sleep_until(p, clock: int, deadline_ns: int) -> None:
-    """The one place the guest sleeps: until `clock` reads deadline_ns. With the signal code
-    present (p.wait_interruptible(seconds) -> True once a guest signal is deliverable), a
-    signal ends the sleep with EINTR, as Linux's does."""
-    wait = getattr(p, "wait_interruptible", None)
+    """The one place the guest sleeps: until `clock` reads deadline_ns. A guest signal ends the
+    sleep with EINTR, as Linux's does (HostSignals.sleep wakes as soon as one is deliverable)."""
     while True:
         left = deadline_ns - now_ns(clock)
         if left <= 0:
             return
-        if wait is None:
-            time.sleep(left / NSEC)
-        elif wait(left / NSEC):
+        if p.host_signals.sleep(left / NSEC):
             raise SyscallError(errno.EINTR)
 
 

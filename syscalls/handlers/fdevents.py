@@ -117,8 +117,8 @@ def _interruptible(p, call) -> int:
 def _with_mask(p, mask: int | None, fn) -> int:
     """fn() under the guest mask `mask`. As in Linux (restore_saved_sigmask_unless), an EINTR
     keeps it in place until the handler's frame has saved the old one."""
-    sig = getattr(p, "sig", None)
-    if mask is None or sig is None:
+    sig = p.sig
+    if mask is None:
         return fn()
     saved = sig.mask
     sig.saved_mask = saved

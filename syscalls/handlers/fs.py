@@ -55,7 +55,7 @@ def _room(p, fd, buf, count) -> int:
 
 def read(p, fd, buf, count):
     fd = p.fds.host(fd)
-    sfds = getattr(getattr(p, "sig", None), "signalfds", None)
+    sfds = p.sig.signalfds
     if sfds is not None:  # a signalfd reads elfemu's pending guest signals (signalfd.py)
         got = sfds.read(p, fd, buf, count)
         if got is not None:

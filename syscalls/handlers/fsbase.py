@@ -14,7 +14,7 @@ import os
 
 from emulator.abi.constants import ERESTARTSYS, PROT_WRITE
 from emulator.errors import GuestFault, SyscallError
-from emulator.machine.libc import c_arg, host, syscall
+from emulator.machine.libc import c_arg, syscall
 from syscalls.decode.types import AT_FDCWD
 
 MAX_RW_COUNT = 0x7FFF_F000  # Linux caps one read/write at this many bytes
@@ -26,12 +26,9 @@ def waiting(p, nr: int, *args, restart: int = ERESTARTSYS) -> int:
     ends it through the signal code's call_blocking (EINTR, or a restart under SA_RESTART;
     `restart` is the kernel's own choice for calls that differ, such as semop's plain EINTR);
     an EINTR caused by a host signal the guest does not see just calls again."""
-    sig = getattr(p, "sig", None)
-    if sig is None:
-        return host(nr, *args)
     cargs = [ctypes.c_long(nr), *[c_arg(a) for a in args]]
     while True:
-        ret = sig.call_blocking(syscall, *cargs, restart=restart)
+        ret = p.host_signals.call_blocking(syscall, *cargs, restart=restart)
         if ret != -1:
             return ret
         err = ctypes.get_errno()
@@ -43,22 +40,20 @@ def retry_interrupted(p, call, restart: int) -> int:
     """call() -- a raw host call answering -1 and errno -- until it completes. A guest signal
     ends it with `restart` (call_blocking); an EINTR from a host signal the guest does not see
     calls again, unless a guest signal became deliverable meanwhile."""
-    sig = getattr(p, "sig", None)
     while True:
-        ret = call() if sig is None else sig.call_blocking(call, restart=restart)
+        ret = p.host_signals.call_blocking(call, restart=restart)
         if ret >= 0:
             return ret
         err = ctypes.get_errno()
         if err != errno.EINTR:
             raise OSError(err, os.strerror(err))
-        if sig is not None and sig.deliverable():
+        if p.sig.deliverable():
             raise SyscallError(restart)
 
 
 def blocking(p, fn, *args):
     """A blocking Python os call (os.read) that a guest signal may interrupt."""
-    sig = getattr(p, "sig", None)
-    return fn(*args) if sig is None else sig.call_blocking(fn, *args)
+    return p.host_signals.call_blocking(fn, *args)
 
 
 def dirfd(p, fd: int, path: bytes | None = b"") -> int:

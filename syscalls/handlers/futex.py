@@ -1,9 +1,12 @@
-"""futex for a process whose threads run cooperatively on one CPU.
+"""futex for a single-threaded guest process.
 
-Without CLONE_VM threads (a later roadmap item) nobody else can change the futex word or
-wake us, so FUTEX_WAIT either fails at once (EAGAIN: the value already differs), times out,
-or is ended by a signal, exactly as it would be in a single-threaded Linux process. Wakes
-find no waiters and return 0. A thread scheduler will hook in at `wait` and `wake`.
+elfemu has no guest threads yet (clone with CLONE_VM returns ENOSYS: README, "Known limits"),
+so within the process nobody else can change the futex word or wake us: FUTEX_WAIT either
+fails at once (EAGAIN: the value already differs), times out, or is ended by a signal, exactly
+as in a single-threaded Linux process, and wakes find no waiters and return 0. Not yet as on
+Linux: a futex word in MAP_SHARED memory is not woken by another process's FUTEX_WAKE (Linux
+keys a shared futex by its page, kernel/futex/core.c get_futex_key; a host futex on the host
+address of the guest page would wake across processes).
 """
 
 import errno

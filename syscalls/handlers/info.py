@@ -4,7 +4,8 @@ affinity, getcpu, getrusage, personality, and the uid/gid calls.
 One guest process is one host process, so most of these ask the host about itself. The
 exceptions are the limits that describe the guest's own address space (RLIMIT_STACK, AS,
 DATA, RSS, MEMLOCK): setting them on the host would constrain elfemu's Python, so they are
-kept per process and RLIMIT_STACK reports the stack the loader actually mapped.
+kept per process (Process.rlimits, emulator/task/limits.py) and RLIMIT_STACK reports the stack
+the loader actually mapped.
 """
 
 import ctypes
@@ -12,28 +13,20 @@ import errno
 import os
 import resource
 import struct
-import weakref
 
 from emulator.abi.constants import (
     GRND_INSECURE,
     GRND_NONBLOCK,
     GRND_RANDOM,
-    RLIMIT_AS,
-    RLIMIT_DATA,
-    RLIMIT_MEMLOCK,
-    RLIMIT_RSS,
-    RLIMIT_STACK,
     RUSAGE_CHILDREN,
     RUSAGE_SELF,
     RUSAGE_THREAD,
 )
 from emulator.errors import SyscallError
-from emulator.image.loader import STACK_SIZE
+from emulator.task.limits import ADDRESS_SPACE_LIMITS, RLIM_INFINITY, from_host
 from syscalls.handlers.fsbase import writable
 
-RLIM_INFINITY = 0xFFFF_FFFF_FFFF_FFFF
 RLIM_NLIMITS = 16
-VIRTUAL_LIMITS = (RLIMIT_STACK, RLIMIT_DATA, RLIMIT_RSS, RLIMIT_MEMLOCK, RLIMIT_AS)
 PER_QUERY = 0xFFFF_FFFF
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -71,41 +64,23 @@ def getrandom(p, buf, count, flags):
 
 
 # ----- resource limits -------------------------------------------------------------------
-def _host(limit: int) -> int:
-    return RLIM_INFINITY if limit == resource.RLIM_INFINITY else limit
-
-
 def _to_host(limit: int) -> int:
     return resource.RLIM_INFINITY if limit == RLIM_INFINITY else limit
 
 
-def _limits(p) -> dict:
-    """The guest's own address-space limits; created on first use, inherited over fork and exec."""
-    lim = p.__dict__.get("rlimits")
-    if lim is None:
-        hard_stack = _host(resource.getrlimit(resource.RLIMIT_STACK)[1])
-        lim = p.__dict__["rlimits"] = {RLIMIT_STACK: (STACK_SIZE, hard_stack)}
-        for r in (RLIMIT_DATA, RLIMIT_RSS, RLIMIT_MEMLOCK, RLIMIT_AS):
-            lim[r] = tuple(_host(x) for x in resource.getrlimit(r))
-    return lim
-
-
 def _get(p, res: int) -> tuple[int, int]:
-    if res in VIRTUAL_LIMITS:
-        return _limits(p)[res]
-    return tuple(_host(x) for x in resource.getrlimit(res))
+    if res in ADDRESS_SPACE_LIMITS:
+        return p.rlimits[res]
+    return tuple(from_host(x) for x in resource.getrlimit(res))
 
 
 def _set(p, res: int, soft: int, hard: int) -> None:
     if soft > hard:
         raise SyscallError(errno.EINVAL)
-    if res in VIRTUAL_LIMITS:
-        old_hard = _limits(p)[res][1]
-        if hard > old_hard and os.geteuid() != 0:
+    if res in ADDRESS_SPACE_LIMITS:  # RLIMIT_STACK: how far the next image's stack may grow
+        if hard > p.rlimits[res][1] and os.geteuid() != 0:
             raise SyscallError(errno.EPERM)
-        _limits(p)[res] = (soft, hard)
-        if res == RLIMIT_STACK:  # how far the stack may grow from now on (and after execve)
-            type(p.mem).stack_limit = soft
+        p.rlimits[res] = (soft, hard)
     else:
         try:
             resource.setrlimit(res, (_to_host(soft), _to_host(hard)))
@@ -124,7 +99,7 @@ def prlimit64(p, pid, res, new, old):
         except ValueError:
             raise SyscallError(errno.EINVAL) from None
         if old:
-            p.mem.write(old, struct.pack("<QQ", *(_host(x) for x in prev)))
+            p.mem.write(old, struct.pack("<QQ", *(from_host(x) for x in prev)))
         return 0
     newval = struct.unpack("<QQ", p.mem.read(new, 16)) if new else None
     prev = _get(p, res)
@@ -209,9 +184,9 @@ def getrusage(p, who, usage):
 
 
 def personality(p, persona):
-    old = p.__dict__.get("persona", 0)
+    old = p.persona
     if persona & 0xFFFF_FFFF != PER_QUERY:
-        p.__dict__["persona"] = persona & 0xFFFF_FFFF
+        p.persona = persona & 0xFFFF_FFFF
     return old
 
 
@@ -285,31 +260,30 @@ RSEQ_FLAG_UNREGISTER, RSEQ_MIN_SIZE, RSEQ_CPU_ID_UNINITIALIZED = 1, 32, 0xFFFF_F
 
 
 def rseq(p, ptr, length, flags, sig):
-    """Accept glibc's registration and fill in cpu_id once, as the kernel does on return to user."""
-    reg = p.__dict__.get("rseq_reg")
-    if reg is not None and reg[0]() is not p.mem:  # registered by an image execve has replaced
-        reg = None
+    """Accept glibc's registration and fill in cpu_id once, as the kernel does on return to user.
+    Process.rseq holds it as (area, length, signature); execve drops it (Process.commit)."""
+    reg = p.rseq
     length &= 0xFFFF_FFFF
     sig &= 0xFFFF_FFFF
     if flags & RSEQ_FLAG_UNREGISTER:
-        if flags & ~RSEQ_FLAG_UNREGISTER or reg is None or reg[1] != ptr or reg[2] != length:
+        if flags & ~RSEQ_FLAG_UNREGISTER or reg is None or reg[:2] != (ptr, length):
             raise SyscallError(errno.EINVAL)
-        if reg[3] != sig:
+        if reg[2] != sig:
             raise SyscallError(errno.EPERM)
         p.mem.write(ptr, struct.pack("<II", 0, RSEQ_CPU_ID_UNINITIALIZED))
-        p.__dict__["rseq_reg"] = None
+        p.rseq = None
         return 0
     if flags:
         raise SyscallError(errno.EINVAL)
     if reg is not None:
-        if reg[1] != ptr or reg[2] != length:
+        if reg[:2] != (ptr, length):
             raise SyscallError(errno.EINVAL)
-        raise SyscallError(errno.EPERM if reg[3] != sig else errno.EBUSY)
+        raise SyscallError(errno.EPERM if reg[2] != sig else errno.EBUSY)
     if ptr % 32 or length < RSEQ_MIN_SIZE:
         raise SyscallError(errno.EINVAL)
     p.mem.check(ptr, length, write=True)
     cpu = max(_libc.sched_getcpu(), 0)
     p.mem.write(ptr, struct.pack("<II", cpu, cpu))
     p.mem.write(ptr + 24, struct.pack("<II", 0, 0))  # node_id, mm_cid
-    p.__dict__["rseq_reg"] = (weakref.ref(p.mem), ptr, length, sig)
+    p.rseq = (ptr, length, sig)
     return 0

@@ -1,9 +1,10 @@
 """Process lifecycle: fork/vfork/clone, execve/execveat, wait4/waitid, process groups.
 
-One guest process is one host process (DESIGN.md rule 3). A guest fork is a host os.fork()
-inside the syscall hook: the child carries on inside the same emu_start call with RAX = 0
-(Unicorn's memory is copied on write by the host kernel), the parent gets the child's real
-pid. So pids, wait statuses, process groups and sessions are the host's, passed through.
+One guest process is one host process (docs/ARCHITECTURE.md, "The process model"). A guest
+fork is a host os.fork() inside the syscall hook: the child carries on inside the same
+emu_start call with RAX = 0 (Unicorn's memory is copied on write by the host kernel), the
+parent gets the child's real pid. So pids, wait statuses, process groups and sessions are the
+host's, passed through.
 
 clone with CLONE_VM (threads) is another module's job; clone with CLONE_VM|CLONE_VFORK (what
 glibc's and musl's posix_spawn pass) is run as vfork: the child gets a *copy* of memory and
@@ -34,7 +35,7 @@ from emulator.abi.constants import (
     CSIGNAL,
     SIGINFO_SIZE,
 )
-from emulator.errors import ExecError, ImageReplaced, ProcessKilled, SyscallError
+from emulator.errors import ExecError, ImageReplaced, SyscallError
 from emulator.image import exec as exec_
 from emulator.task import vforkmem
 from syscalls.decode.types import AT_FDCWD
@@ -52,9 +53,8 @@ def _flush_host_buffers(p) -> None:
     """Nothing buffered in Python may be written twice, once by each side of the fork."""
     sys.stdout.flush()
     sys.stderr.flush()
-    out = getattr(p.tracer, "out", None) if p.tracer is not None else None
-    if out is not None:
-        out.flush()
+    if p.tracer is not None:
+        p.tracer.out.flush()
 
 
 def host_fork(p, vfork: bool = False) -> int:
@@ -64,7 +64,7 @@ def host_fork(p, vfork: bool = False) -> int:
     end of a hidden pipe, sends the pages it wrote through it, and closes it (vforkmem.release).
     """
     _flush_host_buffers(p)
-    if getattr(p, "vfork_fd", -1) >= 0:  # a vfork child forking: after this its pages are shared
+    if p.vfork_fd >= 0:  # a vfork child forking: after this its pages are shared
         vforkmem.send_written(p, p.vfork_fd)
     rfd = wfd = -1
     if vfork:
@@ -109,10 +109,7 @@ def clone(p, flags, stack, parent_tid, child_tid, tls):
     """clone(flags, newsp, parent_tidptr, child_tidptr, tls): the x86-64 argument order."""
     flags &= 0xFFFF_FFFF
     if flags & CLONE_VM and not flags & CLONE_VFORK:
-        threads = getattr(p, "clone_thread", None)  # guest threads belong to the threads code
-        if threads is None:
-            raise SyscallError(errno.ENOSYS)
-        return threads(flags, stack, parent_tid, child_tid, tls)
+        raise SyscallError(errno.ENOSYS)  # guest threads: not yet (README, "Known limits")
     if flags & ~(FORK_OK | CLONE_VM):
         raise SyscallError(errno.EINVAL)
     pid = host_fork(p, vfork=bool(flags & CLONE_VFORK))
@@ -147,19 +144,19 @@ def _strings(p, addr: int) -> list[bytes]:
 
 
 def do_execve(p, path: str, argv_ptr: int, envp_ptr: int):
-    """Build first, commit only when nothing failed: on error the old image keeps running."""
+    """Build first, commit only when nothing failed: on error the old image keeps running, unless
+    the error came past Linux's point of no return (exec.build): then it dies by that signal as
+    soon as execve has returned its errno."""
     argv, envp = _strings(p, argv_ptr), _strings(p, envp_ptr)
     # The task's new name; execveat(AT_EMPTY_PATH) names it after the file itself (Linux 6.12+).
     name = "" if path.startswith("/proc/self/fd/") else path
     path = os.fsdecode(procfs.exec_path(p, os.fsencode(path)))  # /proc/self/exe: the guest itself
     try:
-        img = exec_.build(path, argv, envp)
+        img = p.build(path, argv, envp)
     except ExecError as exc:
-        if exc.signo:  # failed past Linux's point of no return: the process dies
-            raise ProcessKilled(exc.signo, {"si_signo": exc.signo, "si_code": 0x80}) from None
+        if exc.signo:  # past Linux's point of no return: execve returns, and the signal kills
+            p.sig.force_fatal(exc.signo)
         raise SyscallError(exc.errno) from None
-    except (ValueError, OSError):
-        raise SyscallError(errno.ENOEXEC) from None
 
     p.fds.close_on_exec()
     vforkmem.release(p)  # before the commit replaces the memory it sends
@@ -207,21 +204,13 @@ def rusage_bytes(ru) -> bytes:
         ru.ru_nsignals, ru.ru_nvcsw, ru.ru_nivcsw)
 
 
-def blocking(p, fn, *args):
-    """Run a blocking host call so that a guest signal interrupts it (the signal code's
-    call_blocking: EINTR, or a restart under SA_RESTART)."""
-    sig = getattr(p, "sig", None)
-    return fn(*args) if sig is None else sig.call_blocking(fn, *args)
-
-
 def wait4(p, pid, wstatus, options, rusage):
-    """Host wait4: a child's status passes through unchanged (elfemu exits like its guest)."""
-    got, status, ru = blocking(p, os.wait4, pid, options)
+    """Host wait4: a child's status passes through unchanged (elfemu exits like its guest). A guest
+    signal interrupts the wait (call_blocking: EINTR, or a restart under SA_RESTART)."""
+    got, status, ru = p.host_signals.call_blocking(os.wait4, pid, options)
     if got == 0:
         return 0
-    sig = getattr(p, "sig", None)
-    if sig is not None:
-        sig.child_reaped(got, status)
+    p.host_signals.child_reaped(got, status)
     if wstatus:
         p.mem.write(wstatus, struct.pack("<i", status))
     if rusage:
@@ -232,7 +221,7 @@ def wait4(p, pid, wstatus, options, rusage):
 
 
 def waitid(p, idtype, ident, infop, options, rusage):
-    res = blocking(p, os.waitid, idtype, ident, options)
+    res = p.host_signals.call_blocking(os.waitid, idtype, ident, options)
     if infop:
         if res is None:  # WNOHANG and nobody ready: the kernel clears si_signo and si_pid
             p.mem.write(infop, bytes(SIGINFO_SIZE))

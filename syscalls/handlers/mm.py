@@ -3,8 +3,9 @@
 Argument checks follow mm/mmap.c and mm/mremap.c in their order, so the errno is Linux's.
 The pages themselves are host mmaps (see emulator/machine/memory.py): MAP_SHARED is real sharing
 for anonymous memory and for files opened read-write; a shared mapping of a read-only fd
-is a private view (the guest cannot write it anyway). One difference: a page past the end
-of a mapped file reads as zeros where Linux would raise SIGBUS.
+is a private view (the guest cannot write it anyway). As on Linux, the pages of a file mapping
+past the end of the file are SIGBUS (BUS_ADRERR) to the CPU and EFAULT to a syscall; the rest
+of the file's last page reads as zeros (AddressSpace.map_file).
 """
 
 import errno
@@ -52,16 +53,9 @@ from emulator.abi.constants import (
     PROT_SEM,
 )
 from emulator.errors import SyscallError
-from emulator.machine.memory import (
-    PAGE,
-    PROT_EXEC,
-    PROT_READ,
-    PROT_WRITE,
-    TASK_SIZE,
-    host_madvise,
-    host_msync,
-    page_up,
-)
+from emulator.machine.hostpages import host_madvise, host_msync
+from emulator.machine.memory import PAGE, PROT_EXEC, PROT_READ, PROT_WRITE, TASK_SIZE, page_up
+from emulator.task.limits import RLIM_INFINITY, RLIMIT_AS
 
 LEGACY_MAP_MASK = (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | MAP_DENYWRITE | MAP_EXECUTABLE
                    | MAP_UNINITIALIZED | MAP_GROWSDOWN | MAP_LOCKED | MAP_NORESERVE | MAP_POPULATE
@@ -206,11 +200,9 @@ def _shmem_inode() -> int:
 
 
 def _check_rlimit_as(p, size: int, start: int) -> None:
-    limit = getattr(p, "rlimits", {}).get(9, (None, None))[0]  # RLIMIT_AS set by the guest
-    if limit is not None and limit >= 0:
-        total = sum(v.end - v.start for v in p.mem.vmas)
-        if total + size > limit:
-            raise SyscallError(errno.ENOMEM)
+    limit = p.rlimits[RLIMIT_AS][0]
+    if limit != RLIM_INFINITY and sum(v.end - v.start for v in p.mem.vmas) + size > limit:
+        raise SyscallError(errno.ENOMEM)
 
 
 def munmap(p, addr, length):

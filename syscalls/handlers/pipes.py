@@ -78,8 +78,8 @@ def _wait_call(p, nr: int, *args, mask: int | None = None) -> int:
     runs); an EINTR from a host signal the guest never sees just goes on waiting, with the
     timeout the kernel has already reduced. `mask` is the guest's signal mask for the wait
     (ppoll, pselect6): like sigsuspend, it stays until a handler has been set up."""
-    sig = getattr(p, "sig", None)
-    if mask is not None and sig is not None:
+    sig = p.sig
+    if mask is not None:
         saved = sig.mask
         sig.saved_mask = saved
         sig.set_mask(mask)

@@ -45,7 +45,7 @@ def exit_group(p, status):
 
 
 def exit_(p, status):
-    # With cooperative threads this ends only the calling thread; a single-threaded process ends.
+    # Ends the calling thread (Linux's do_exit); without guest threads that is the whole process.
     raise ProcessExit(status & 0xFF)
 
 

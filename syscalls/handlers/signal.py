@@ -1,6 +1,7 @@
 """Signal syscalls: actions, masks, sending, waiting, the alternate stack, timers.
 
-The state lives in emulator/task/signals.py (SignalState, p.sig); these handlers only read and
+The state lives in emulator/task/signals.py (SignalState, p.sig; waiting for a signal is
+emulator/task/hostsignals.py's, p.host_signals); these handlers only read and
 write the Linux structs (kernel struct sigaction, 8-byte sigset, stack_t, itimerval) and
 pass real cross-process work (kill of another pid, timers) to the host kernel.
 """
@@ -79,11 +80,11 @@ def rt_sigsuspend(p, mask_ptr, sigsetsize):
     new = p.mem.read_u64(mask_ptr)
     p.sig.saved_mask = p.sig.mask
     p.sig.set_mask(new)
-    p.sig.interrupt_wait(S.ERESTARTNOHAND)
+    p.host_signals.interrupt_wait(S.ERESTARTNOHAND)
 
 
 def pause(p):
-    p.sig.interrupt_wait(S.ERESTARTNOHAND)
+    p.host_signals.interrupt_wait(S.ERESTARTNOHAND)
 
 
 def _timespec(p, addr):
@@ -107,12 +108,12 @@ def rt_sigtimedwait(p, set_ptr, info_ptr, timeout, sigsetsize):
 
     for s in S.IGNORE_DFL:  # make the host queue these while we wait, as a blocked signal would be
         if want & S.bit(s):
-            st.mirror_wanted(s)
+            p.host_signals.mirror_wanted(s)
     try:
-        st.wait(lambda: waiting() or st.deliverable(), limit)
+        p.host_signals.wait(lambda: waiting() or st.deliverable(), limit)
     finally:
         for s in S.IGNORE_DFL:
-            st.mirror_wanted(s, False)
+            p.host_signals.mirror_wanted(s, False)
     ready = waiting()
     if ready:
         signo = (ready & -ready).bit_length()
@@ -153,7 +154,7 @@ def _self_signal(p, sig: int, code: int) -> None:
         sys.stdout.flush()
         os.kill(os.getpid(), sig)
     if sig == host.SIGSTOP:
-        p.sig.stop_host(sig)
+        p.host_signals.stop_host(sig)
         return
     p.sig.generate(sig, info)
 

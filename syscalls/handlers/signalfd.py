@@ -149,7 +149,7 @@ class SignalFds:
             if _status_flags(fd) & os.O_NONBLOCK:
                 raise SyscallError(errno.EAGAIN)
             sig.restart_nr = p.cpu["rax"]
-            sig.wait(lambda: ready() or sig.deliverable())
+            p.host_signals.wait(lambda: ready() or sig.deliverable())
             if not ready():
                 raise SyscallError(ERESTARTSYS)  # a handler runs: EINTR, or a restart under SA_RESTART
         out = []

@@ -23,15 +23,10 @@ MAX_IO = 1 << 24
 def raw(p, name: str, *args) -> int:
     """The host syscall; a guest signal interrupts it through the signal code when it blocks."""
     cargs = [a if isinstance(a, ctypes.Array) or a is None else ctypes.c_long(a) for a in args]
-    sig = getattr(p, "sig", None)
-    nr = ctypes.c_long(NR[name])
-    if sig is None:
-        ret = syscall(nr, *cargs)
-    else:
-        ret = sig.call_blocking(syscall, nr, *cargs)
+    ret = p.host_signals.call_blocking(syscall, ctypes.c_long(NR[name]), *cargs)
     if ret < 0:
         err = ctypes.get_errno()
-        if err == errno.EINTR and sig is not None and sig.deliverable():
+        if err == errno.EINTR and p.sig.deliverable():
             raise SyscallError(ERESTARTSYS)  # EINTR, or a restart under SA_RESTART
         raise OSError(err, os.strerror(err))
     return ret
