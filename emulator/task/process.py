@@ -40,6 +40,9 @@ class Process:
     """One guest process (one host process)."""
 
     def __init__(self, on_syscall, tracer=None, report_unimplemented: bool = True):
+        self.group = None  # the ThreadGroup, once the process has a second thread (emulator/task/threads.py)
+        self.tid = 0  # this thread's id (a host tid); 0 in the leader, whose tid is the pid
+        self.ident = None  # the host thread running this task, for signalling it (set by threads.py)
         self.on_syscall = on_syscall  # the kernel's entry: syscalls.dispatch.on_syscall (task sits below syscalls)
         self.tracer = tracer
         self.report_unimplemented = report_unimplemented
@@ -133,6 +136,8 @@ class Process:
         while True:
             self.fault = None
             uc = self.uc
+            if self.group is not None:
+                self.group.before_run(self)
             try:
                 uc.emu_start(self.pc, UNTIL_NEVER)
             except ImageReplaced:
@@ -150,6 +155,8 @@ class Process:
             elif not self.stop_requested and self._halted():
                 continue
             self.stop_requested = False
+            if self.group is not None:  # a time slice ended (threads.py): others run first
+                self.group.hand_over(self)
             self.after_stop()
 
     def _halted(self) -> bool:
@@ -196,12 +203,16 @@ class Process:
         self.sig.after_stop()
 
     def after_syscall(self) -> None:
-        """Pending signals are delivered here, on the way out of a syscall."""
+        """Pending signals are delivered here, on the way out of a syscall; a thread's time slice may end here."""
+        if self.group is not None:
+            self.group.at_syscall_exit(self)
         self.sig.after_syscall()
 
     # ----- contact points between the process-lifecycle and signal code ---------
     def after_fork_child(self) -> None:
         """In a forked child: restart per-process machinery (e.g. a signal-watching thread)."""
+        if self.group is not None:  # only the calling thread goes on in the child
+            self.group.after_fork(self)
         self.sig.after_fork_child()
 
     def on_exec(self) -> None:

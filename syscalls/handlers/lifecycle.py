@@ -22,7 +22,7 @@ from emulator.errors import ExecError, ImageReplaced, ProcessKilled, SyscallErro
 from emulator.image import exec as exec_
 from emulator.task import vforkmem
 from syscalls.decode.types import AT_FDCWD
-from syscalls.handlers import procfs, timers
+from syscalls.handlers import procfs, threadcalls, timers
 
 CSIGNAL = 0x000000FF
 CLONE_VM = 0x00000100
@@ -114,10 +114,7 @@ def clone(p, flags, stack, parent_tid, child_tid, tls):
     """clone(flags, newsp, parent_tidptr, child_tidptr, tls): the x86-64 argument order."""
     flags &= 0xFFFF_FFFF
     if flags & CLONE_VM and not flags & CLONE_VFORK:
-        threads = getattr(p, "clone_thread", None)  # guest threads belong to the threads code
-        if threads is None:
-            raise SyscallError(errno.ENOSYS)
-        return threads(flags, stack, parent_tid, child_tid, tls)
+        return threadcalls.clone_thread(p, flags, stack, parent_tid, child_tid, tls)
     if flags & ~(FORK_OK | CLONE_VM):
         raise SyscallError(errno.EINVAL)
     pid = host_fork(p, vfork=bool(flags & CLONE_VFORK))
@@ -138,8 +135,21 @@ def clone(p, flags, stack, parent_tid, child_tid, tls):
     return pid
 
 
+CLONE_ARGS_SIZE_VER0 = 64
+
+
 def clone3(p, args, size):
-    raise SyscallError(errno.ENOSYS)  # glibc and musl fall back to clone
+    """clone3(struct clone_args *, size): the same as clone, with the stack given as its lowest
+    address and size (kernel/fork.c copy_clone_args_from_user) and exit_signal in its own field."""
+    if size < CLONE_ARGS_SIZE_VER0 or size > 4096:
+        raise SyscallError(errno.EINVAL)
+    flags, _pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls = struct.unpack(
+        "<8Q", p.mem.read(args, CLONE_ARGS_SIZE_VER0))
+    if exit_signal & ~CSIGNAL or flags & CSIGNAL or flags >> 32 or (stack == 0) != (stack_size == 0):
+        raise SyscallError(errno.EINVAL)
+    if flags & CLONE_PIDFD:
+        raise SyscallError(errno.ENOSYS)  # no pidfd from clone3 yet: glibc and musl fall back to clone
+    return clone(p, flags | exit_signal, stack + stack_size if stack else 0, parent_tid, child_tid, tls)
 
 
 # ----- execve -----------------------------------------------------------------------------

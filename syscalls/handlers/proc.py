@@ -5,7 +5,7 @@ import os
 
 from emulator.errors import ProcessExit, SyscallError
 from emulator.machine.libc import host
-from syscalls.handlers import procfs
+from syscalls.handlers import procfs, threadcalls
 from syscalls.handlers.fsbase import out, put
 
 ARCH_SET_GS, ARCH_SET_FS, ARCH_GET_FS, ARCH_GET_GS = 0x1001, 0x1002, 0x1003, 0x1004
@@ -17,8 +17,7 @@ def exit_group(p, status):
 
 
 def exit_(p, status):
-    # With cooperative threads this ends only the calling thread; a single-threaded process ends.
-    raise ProcessExit(status & 0xFF)
+    return threadcalls.exit_thread(p, status)  # one thread; the process only with its last thread
 
 
 def getpid(p):
@@ -30,7 +29,7 @@ def getppid(p):
 
 
 def gettid(p):
-    return os.getpid()
+    return threadcalls.tid_of(p)
 
 
 def getuid(p):
@@ -77,7 +76,7 @@ def arch_prctl(p, code, addr):
 
 def set_tid_address(p, tidptr):
     p.clear_child_tid = tidptr
-    return os.getpid()
+    return threadcalls.tid_of(p)
 
 
 def set_robust_list(p, head, length):

@@ -1,0 +1,73 @@
+"""A non-leader thread's signal state: its own mask, alternate stack and thread-directed signals;
+the actions and the process-directed pending set are the leader's.
+
+Linux keeps the handlers in the shared sighand_struct, process-directed signals in the shared
+signal->shared_pending, and each thread's blocked mask, sigaltstack and task->pending in its own
+task_struct (kernel/signal.c). A thread takes a process-directed signal at its next return to
+user mode if it does not block it (complete_signal picks such a thread).
+
+The host side (handlers, watcher thread, wake-up pipes) stays the leader's: host signals are
+delivered to the main host thread (threads.py blocks them in the others), which makes them
+pending in the leader's set. This thread's waits poll (kick_r stays -1: SignalState.wait) and a
+signal sent to it breaks its host futex wait with KICK_SIGNAL (threads.ThreadGroup.kick).
+"""
+
+from emulator.task.signals import SignalState
+
+
+class MergedPending(dict):
+    """This thread's pending signals (the dict itself) seen together with the process's (shared):
+    what SignalState and the signal syscalls read from `pending` covers both, and taking a signal
+    takes the thread's own first, as Linux's dequeue_signal does."""
+
+    def __init__(self, shared: dict):
+        super().__init__()
+        self.shared = shared  # the leader's pending dict: process-directed signals
+
+    def __iter__(self):
+        return iter(set(dict.keys(self)) | set(self.shared))
+
+    def __contains__(self, signo) -> bool:
+        return dict.__contains__(self, signo) or signo in self.shared
+
+    def __len__(self) -> int:
+        return len(set(dict.keys(self)) | set(self.shared))
+
+    def __bool__(self) -> bool:
+        return dict.__len__(self) > 0 or bool(self.shared)
+
+    def get(self, signo, default=None):
+        return dict.get(self, signo, self.shared.get(signo, default))
+
+    def pop(self, signo, *default):
+        if dict.__contains__(self, signo):
+            return dict.pop(self, signo)
+        return self.shared.pop(signo, *default)
+
+
+class ThreadSignals(SignalState):
+    def __init__(self, task, leader_sig: SignalState, creator_sig: SignalState):
+        super().__init__(task)
+        self.leader_sig = leader_sig  # the process's signal state: actions, host plumbing, shared pending
+        self.actions = leader_sig.actions  # one list for the whole group (CLONE_SIGHAND)
+        self.mask = creator_sig.mask  # a new thread inherits its creator's mask (copy_process)
+        self.pending = MergedPending(leader_sig.pending)
+        self.signalfds = leader_sig.signalfds
+
+    def start(self) -> None:
+        """The host machinery is the leader's (it runs once per host process)."""
+
+    def _mirror(self, signo: int) -> None:
+        """Host dispositions can only be set from the main host thread: the leader sets them at its
+        next syscall exit (threads.ThreadGroup.at_syscall_exit)."""
+        group = self.proc.group
+        if group is not None:
+            group.unmirrored.add(signo)
+            group.leader.pending_signals = True
+
+    def generate(self, signo: int, info: dict) -> None:
+        """A thread-directed signal (tgkill, a fault): this thread's own set; wake it if it waits."""
+        super().generate(signo, info)
+        group = self.proc.group
+        if group is not None and self.deliverable():
+            group.kick(self.proc)
