@@ -35,8 +35,8 @@ from emulator.task.process import Process
 from emulator.task.signals import KICK_SIGNAL, Interrupted
 from emulator.task.threadsig import ThreadSignals
 
-SLICE = 0.01  # seconds another thread may wait before the holder yields at its next syscall
-FORCE_SLICE = 0.05  # ... before the holder, running code without syscalls, is stopped from outside
+SLICE = 0.005  # seconds another thread may wait before the holder yields at its next syscall
+FORCE_SLICE = 0.01  # ... before the holder, running code without syscalls, is stopped from outside
 CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID = 0x80000, 0x100000, 0x200000, 0x1000000
 
 

@@ -12,7 +12,12 @@ pending in the leader's set. This thread's waits poll (kick_r stays -1: SignalSt
 signal sent to it breaks its host futex wait with KICK_SIGNAL (threads.ThreadGroup.kick).
 """
 
-from emulator.task.signals import SignalState
+import ctypes
+import errno
+import os
+
+from emulator.machine.libc import libc
+from emulator.task.signals import ERESTARTSYS, Interrupted, SignalState
 
 
 class MergedPending(dict):
@@ -53,6 +58,25 @@ class ThreadSignals(SignalState):
         self.mask = creator_sig.mask  # a new thread inherits its creator's mask (copy_process)
         self.pending = MergedPending(leader_sig.pending)
         self.signalfds = leader_sig.signalfds
+
+    def call_blocking(self, fn, *args, restart: int = ERESTARTSYS):
+        """Python's os.read retries on EINTR outside the main thread (its signal check only runs
+        there), so a signal sent to this thread could never end it: read through libc instead."""
+        if fn is os.read:
+            fn = self._read
+        return super().call_blocking(fn, *args, restart=restart)
+
+    def _read(self, fd: int, count: int) -> bytes:
+        buf = ctypes.create_string_buffer(count)
+        while True:
+            got = libc.read(fd, buf, ctypes.c_size_t(count))
+            if got >= 0:
+                return buf.raw[:got]
+            err = ctypes.get_errno()
+            if err != errno.EINTR:
+                raise OSError(err, os.strerror(err))
+            if self.deliverable():
+                raise Interrupted
 
     def start(self) -> None:
         """The host machinery is the leader's (it runs once per host process)."""
