@@ -135,9 +135,9 @@ class Process:
         self.sig.start()
         while True:
             self.fault = None
-            uc = self.uc
             if self.group is not None:
                 self.group.before_run(self)
+            uc = self.uc
             try:
                 uc.emu_start(self.pc, UNTIL_NEVER)
             except ImageReplaced:
@@ -155,8 +155,8 @@ class Process:
             elif not self.stop_requested and self._halted():
                 continue
             self.stop_requested = False
-            if self.group is not None:  # a time slice ended (threads.py): others run first
-                self.group.hand_over(self)
+            if self.group is not None and self.group.hand_over(self, in_hook=False):
+                continue  # a time slice ended (threads.py); another thread's execve replaced the image
             self.after_stop()
 
     def _halted(self) -> bool:

@@ -23,7 +23,7 @@ import struct
 import threading
 import time
 
-from emulator.errors import GuestFault, ProcessExit, ProcessKilled
+from emulator.errors import GuestFault, ImageReplaced, ProcessExit, ProcessKilled
 from emulator.image import exec as exec_
 from emulator.machine.cpu import Cpu
 from emulator.machine.slicestop import SliceStop
@@ -38,6 +38,10 @@ from emulator.task.threadsig import ThreadSignals
 SLICE = 0.005  # seconds another thread may wait before the holder yields at its next syscall
 FORCE_SLICE = 0.01  # ... before the holder, running code without syscalls, is stopped from outside
 CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID = 0x80000, 0x100000, 0x200000, 0x1000000
+
+
+class ThreadGone(BaseException):
+    """Another thread's execve ended this one (Linux's de_thread kills the other threads)."""
 
 
 class ThreadExit(BaseException):
@@ -55,6 +59,7 @@ class ThreadGroup:
         self.leader = leader
         self.baton = Baton()
         self.baton.acquire()  # the leader is inside a syscall hook, running
+        leader.ident = threading.get_ident()
         self.tasks: dict[int, Process] = {os.getpid(): leader}  # tid -> task, every live thread
         self.lock = threading.Lock()  # guards tasks
         self.ucs = UcGroup(leader.uc)
@@ -66,6 +71,8 @@ class ThreadGroup:
         self.stops: dict[Process, SliceStop] = {leader: SliceStop(leader.uc)}  # each live task's preemption flag
         self.retranslate: set[Process] = {leader}  # tasks whose code was translated before their SliceStop hook
         leader.uc.emu_stop()  # in the leader's own syscall hook: safe; its run loop retranslates (before_run)
+        self.exec_commit = None  # execve from a non-leader thread: the commit the leader's host thread runs
+        self.doomed: set[Process] = set()  # threads an execve ended: they go when they next hold the baton
         threading.Thread(target=self._slicer, name="elfemu-slicer", daemon=True).start()
 
     # ----- creating a thread -----------------------------------------------------
@@ -106,9 +113,14 @@ class ThreadGroup:
         started.set()
         self.baton.acquire()
         try:
+            self.check_fate()
             task.run()
         except ThreadExit as how:
             self.thread_exit(task, how.status)
+        except ThreadGone:
+            with self.lock:
+                self.tasks.pop(task.tid, None)
+            self.baton.release()
         except (ProcessExit, ProcessKilled) as how:
             ending.end(task, how)
         except BaseException as exc:  # our bug: end the process, as a Python traceback would
@@ -150,6 +162,9 @@ class ThreadGroup:
             with self.lock:
                 if not self.tasks:
                     break
+            if self.exec_commit is not None:  # a thread's execve: the leader takes the new image
+                self.baton.acquire()
+                self._take_over()
             time.sleep(0.005)
         self.baton.acquire()
         raise ProcessExit(status)
@@ -165,10 +180,54 @@ class ThreadGroup:
                 result = fn(*args)
             except BaseException:
                 _reacquire(baton)
+                self.check_fate()
                 raise
             _reacquire(baton, keep_result=True)
+            self.check_fate()
             return result
         return call
+
+    # ----- execve from a thread (Linux's de_thread) ------------------------------------
+    def exec_takeover(self, task: Process, commit) -> None:
+        """execve committed by `task`: every other thread dies, and the process goes on in the
+        leader's host thread (the one Python runs signal handlers in) with `task`'s signal mask,
+        as Linux's de_thread makes the exec'ing thread the leader. Returns when task is the leader;
+        else ends task's host thread once the leader has been asked to commit."""
+        with self.lock:
+            self.doomed = {t for t in self.tasks.values() if t is not task and t is not self.leader}
+        if task is self.leader:
+            self._dissolve()
+            return
+        self.exec_commit = (commit, task.sig.mask)
+        for t in [self.leader, *self.doomed]:
+            self.kick(t)
+        raise ThreadGone
+
+    def check_fate(self) -> None:
+        """After taking the baton back: die if an execve ended this thread, or take the image over."""
+        me = threading.get_ident()
+        if any(t.ident == me for t in self.doomed):
+            raise ThreadGone
+        if self.exec_commit is not None and me == self.leader.ident:
+            self._take_over()
+
+    def _take_over(self, in_hook: bool = True) -> None:
+        commit, mask = self.exec_commit
+        self.exec_commit = None
+        leader = self.leader
+        self._dissolve()
+        commit(leader)
+        leader.sig.set_mask(mask)
+        if in_hook:
+            raise ImageReplaced()
+
+    def _dissolve(self) -> None:
+        """The process is single-threaded again: the leader runs without the baton."""
+        self.leader.group = None
+        self.leader.mem.uc = self.ucs.members[0]
+        with self.lock:
+            self.tasks = {}
+        self.baton.release()  # the doomed threads take it in turn, and go
 
     def kick(self, task: Process) -> None:
         """Break task's host futex wait or sleep (it must look at a signal it was sent)."""
@@ -195,7 +254,9 @@ class ThreadGroup:
             self.retranslate.discard(task)
             task.uc.ctl_flush_tb()
 
-    def hand_over(self, task: Process) -> None:
+    def hand_over(self, task: Process, in_hook: bool = True) -> bool:
+        """End task's time slice if others wait. True when another thread's execve replaced the
+        image meanwhile (only outside the syscall hook: inside it, ImageReplaced unwinds)."""
         stop = self.stops.get(task)
         if stop is not None:
             stop.clear()
@@ -203,6 +264,11 @@ class ThreadGroup:
         self.baton.yield_()
         self.holder_since = time.monotonic()
         self.running = task
+        if self.exec_commit is not None and not in_hook and task is self.leader:
+            self._take_over(in_hook=False)
+            return True
+        self.check_fate()
+        return False
 
     def _slicer(self) -> None:
         """Ask the running thread to yield once others have waited SLICE; stop it after FORCE_SLICE."""

@@ -176,13 +176,19 @@ def do_execve(p, path: str, argv_ptr: int, envp_ptr: int):
     except (ValueError, OSError):
         raise SyscallError(errno.ENOEXEC) from None
 
-    p.fds.close_on_exec()
-    vforkmem.release(p)  # before the commit replaces the memory it sends
-    p.clear_child_tid = 0
-    p.robust_list = 0
-    p.commit(img, name)
-    timers.forget_all(p)
-    p.on_exec()
+
+    def commit(leader):
+        leader.fds.close_on_exec()
+        vforkmem.release(leader)  # before the commit replaces the memory it sends
+        leader.clear_child_tid = 0
+        leader.robust_list = 0
+        leader.commit(img, name)
+        timers.forget_all(leader)
+        leader.on_exec()
+
+    if p.group is not None:  # the other threads die; the leader's host thread goes on (threads.py)
+        p.group.exec_takeover(p, commit)
+    commit(p)
     raise ImageReplaced()
 
 

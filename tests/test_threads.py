@@ -1,0 +1,92 @@
+"""Guest threads, differentially: the same pthread programs natively and under elfemu, built with
+glibc (static and dynamic) and musl (static). Each test also checks that the native run printed
+what the program is meant to print, so two equal failures never pass.
+
+The full 8 x 1,000,000 counters and the 50-run stress loop take minutes under emulation (every
+lock-prefixed instruction is slow in Unicorn 2.1.4 with UC_TLB_VIRTUAL: docs/threads.md); they
+are `make stress-threads` (tests/stress_threads.py). Here the counters run 8 x 200,000.
+"""
+
+import subprocess
+
+import pytest
+
+from tests.conftest import ROOT, assert_same, need_tool, run_emu, run_native
+
+PROGS = ROOT / "tests" / "progs"
+BUILDS = {  # name -> compiler command (before -o)
+    "glibc-static": ["gcc", "-O1", "-static", "-pthread"],
+    "glibc-dynamic": ["gcc", "-O1", "-pthread"],
+    "musl-static": ["musl-gcc", "-O1", "-static"],
+}
+
+
+def build_thread_prog(tmp_dir, name: str, build: str):
+    exe = tmp_dir / f"{name}-{build}"
+    if not exe.exists():
+        cc, *flags = BUILDS[build]
+        subprocess.run([need_tool(cc), *flags, "-o", str(exe), str(PROGS / f"{name}.c")], check=True)
+    return exe
+
+
+@pytest.fixture(scope="module")
+def progs(tmp_path_factory):
+    tmp_dir = tmp_path_factory.mktemp("threads")
+    return lambda name, build: build_thread_prog(tmp_dir, name, build)
+
+
+def both(argv, expected_stdout: bytes, expected_status: int = 0):
+    native = run_native(argv)
+    assert native.stdout == expected_stdout and native.returncode == expected_status, native
+    emu = run_emu(argv, timeout=300)
+    assert_same(native, emu)
+
+
+@pytest.mark.parametrize("build", BUILDS)
+@pytest.mark.parametrize("mode", ["atomic", "spin", "mutex"])
+def test_counter_exact_total(progs, build, mode):
+    exe = progs("threads_counter", build)
+    both([exe, mode, 8, 200000], f"{mode}: 8 threads, total 1600000, ids 28\n".encode())
+
+
+SYNC_OUT = b"""condvar: sum 200010000 (expected 200010000)
+barrier: 50 rounds, 0 errors
+rwlock: a=20000 b=20000 torn=0
+tls: thread 1 -> 100708
+tls: thread 2 -> 200708
+tls: thread 3 -> 300708
+tls: main still 7, name ''
+robust: lock -> EOWNERDEAD
+robust: relock -> 0
+"""
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_condvar_barrier_rwlock_tls_robust(progs, build):
+    both([progs("threads_sync", build)], SYNC_OUT)
+
+
+SIGNALS_OUT = b"""pthread_kill: handler ran in the target thread: yes
+pthread_cancel in read: canceled
+sigwait thread got signal 12 (SIGUSR2 is 12)
+"""
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_pthread_kill_cancel_sigwait(progs, build):
+    both([progs("threads_signals", build)], SIGNALS_OUT)
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_exit_group_while_threads_block(progs, build):
+    both([progs("threads_signals", build), "exit"], b"exiting while two threads block\n", 3)
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_fork_in_threaded_program(progs, build):
+    both([progs("threads_proc", build), "fork"], b"child: new thread returned 42\nparent: child exited with 7\n")
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_execve_from_a_thread(progs, build):
+    both([progs("threads_proc", build), "exec"], b"after execve from a thread: same pid: yes\n", 5)
