@@ -10,7 +10,7 @@ VDSO_CFLAGS := -shared -nostdlib -fPIC -O2 -fno-asynchronous-unwind-tables -fno-
 	-Wl,-T,emulator/image/vdso/vdso.lds -Wl,--hash-style=both -Wl,-soname=linux-vdso.so.1 \
 	-Wl,-z,max-page-size=4096 -Wl,--build-id=none
 
-.PHONY: install deps samples demo test bench lint clean
+.PHONY: install deps samples demo test bench stress-threads lint clean
 
 # System tools the samples and the differential tests need (installed only when missing).
 deps:
@@ -56,6 +56,10 @@ test: install samples
 
 bench: install samples
 	$(BIN)/python -m tests.bench
+
+# Minutes long: the full 8 x 1,000,000 thread counters and 50 runs in a row (tests/stress_threads.py).
+stress-threads: install samples
+	$(BIN)/python -m tests.stress_threads
 
 lint: install
 	$(BIN)/ruff check emulator syscalls tests
