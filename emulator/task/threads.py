@@ -96,6 +96,7 @@ class ThreadGroup:
         threading.Thread(target=self._thread_main, args=(task, started), daemon=True).start()
         started.wait()
         tid = task.tid
+        task.tracer = parent.tracer.for_thread(tid) if parent.tracer is not None else None
         if flags & CLONE_PARENT_SETTID:
             parent.mem.write(parent_tid, struct.pack("<i", tid))
         if flags & CLONE_CHILD_SETTID:  # Linux writes it in the child before it runs: it runs after us
@@ -132,6 +133,8 @@ class ThreadGroup:
     # ----- ending one thread -------------------------------------------------------
     def thread_exit(self, task: Process, status: int) -> None:
         """Linux's exit_mm/mm_release for one thread: robust futexes, clear_child_tid, then gone."""
+        if task.tracer is not None:
+            task.tracer.exited(task, status)
         robust.release_all(task, task.tid or os.getpid())
         if task.clear_child_tid:  # pthread_join waits on this word
             try:
