@@ -1,7 +1,9 @@
 """Shared helpers for differential tests: run the same program natively and under elfemu."""
 
 import os
+import select
 import shutil
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -58,6 +60,42 @@ def need_tool(name: str) -> str:
     if path is None:
         pytest.fail(f"{name} is not installed (make deps installs it)")
     return path
+
+
+def free_port() -> int:
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def gdb_session(prog, commands, args=(), timeout=90):
+    """Start elfemu --gdb, wait for its listening line, run gdb -batch with `commands`.
+
+    Returns (gdb output, guest stdout, elfemu stderr, elfemu exit status)."""
+    gdb = need_tool("gdb")
+    port = free_port()
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    emu = subprocess.Popen([*ELFEMU, "run", "--gdb", str(port), str(prog), *args], env=env,
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        ready, _, _ = select.select([emu.stderr], [], [], 30)
+        assert ready, "elfemu did not start listening"
+        first = emu.stderr.readline().decode()
+        assert "waiting for gdb" in first, first
+        argv = [gdb, "-batch", "-nx", "-ex", "set confirm off", str(prog), "-ex", f"target remote :{port}"]
+        for c in commands:
+            argv += ["-ex", c]
+        res = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
+        out, err = emu.communicate(timeout=timeout)
+    finally:
+        if emu.poll() is None:
+            emu.kill()
+            emu.wait()
+    text = res.stdout + res.stderr
+    assert "Traceback" not in err.decode(), err.decode()
+    return text, out.decode(), err.decode(), emu.returncode
 
 
 @pytest.fixture(autouse=True)

@@ -3,50 +3,12 @@ reverse-execution property (state after stepping back == state seen going forwar
 
 import os
 import re
-import select
-import socket
 import subprocess
 import zlib
 
 import pytest
 
-from tests.conftest import ELFEMU, HELLO178, ROOT, need_tool, sample
-
-
-def free_port() -> int:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def gdb_session(prog, commands, args=(), timeout=90):
-    """Start elfemu --gdb, wait for its listening line, run gdb -batch with `commands`.
-
-    Returns (gdb output, guest stdout, elfemu stderr, elfemu exit status)."""
-    gdb = need_tool("gdb")
-    port = free_port()
-    env = dict(os.environ, PYTHONPATH=str(ROOT))
-    emu = subprocess.Popen([*ELFEMU, "run", "--gdb", str(port), str(prog), *args], env=env,
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        ready, _, _ = select.select([emu.stderr], [], [], 30)
-        assert ready, "elfemu did not start listening"
-        first = emu.stderr.readline().decode()
-        assert "waiting for gdb" in first, first
-        argv = [gdb, "-batch", "-nx", "-ex", "set confirm off", str(prog), "-ex", f"target remote :{port}"]
-        for c in commands:
-            argv += ["-ex", c]
-        res = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
-        out, err = emu.communicate(timeout=timeout)
-    finally:
-        if emu.poll() is None:
-            emu.kill()
-            emu.wait()
-    text = res.stdout + res.stderr
-    assert "Traceback" not in err.decode(), err.decode()
-    return text, out.decode(), err.decode(), emu.returncode
+from tests.conftest import HELLO178, gdb_session, need_tool, sample
 
 
 def test_hello178_stepi_registers_and_patch_text():

@@ -13,7 +13,7 @@ import subprocess
 
 import pytest
 
-from tests.conftest import ROOT, assert_same, need_tool, run_emu, run_native
+from tests.conftest import ROOT, assert_same, gdb_session, need_tool, run_emu, run_native
 
 PROGS = ROOT / "tests" / "progs"
 BUILDS = {  # name -> compiler command (before -o)
@@ -139,3 +139,21 @@ def test_trace_follow_threads_like_strace(progs, build, tmp_path):
     mine = next(i for i, line in enumerate(ours[0]) if line.startswith("clone"))
     assert ours[0][mine:] == native[0][first_clone:]
     assert ours[1:] == native[1:]
+
+
+# ----- gdb -------------------------------------------------------------------------------------
+def test_gdb_info_threads_thread_bt(progs, tmp_path):
+    """Stopped in main while both workers sleep: gdb lists three threads, and `thread 2` + `bt`
+    walks the worker's stack down to worker(); reverse execution refuses, saying why."""
+    src = tmp_path / "t.c"
+    src.write_text((PROGS / "threads_trace.c").read_text())
+    exe = tmp_path / "t"
+    subprocess.run([need_tool("gcc"), "-O1", "-g", "-static", "-pthread", "-o", str(exe), str(src)], check=True)
+    line = next(i for i, text in enumerate(src.read_text().splitlines(), 1) if "pthread_join(a" in text)
+    text, out, err, status = gdb_session(exe, [f"break {line}", "continue", "info threads", "thread 2", "bt",
+                                               "thread 1", "reverse-stepi", "delete", "continue"])
+    assert re.search(r"^\* 1 +Thread \S+ main \(\)", text, re.M), text
+    assert len(re.findall(r"^\s+[23] +Thread ", text, re.M)) == 2, text
+    assert re.search(r"#\d+ +0x[0-9a-f]+ in worker \(arg=", text), text
+    assert "no reverse execution once the program has a second thread" in err
+    assert out == "thread a\nthread b\njoined\n" and status == 0, (out, err)

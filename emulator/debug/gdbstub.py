@@ -123,6 +123,7 @@ class GdbStub:
         self.ack = True
         self.buf = b""
         self.tid = os.getpid()
+        self.selected = 0  # the thread gdb reads registers of (Hg); 0: the leader, which all stops report
         self.swbreak = False
         self.multiprocess = False
         self.files = HostIO(dbg.proc)
@@ -213,10 +214,26 @@ class GdbStub:
             parts.append("replaylog:begin;")
         return "".join(parts)
 
-    def thread_id(self) -> str:
-        """The one thread, as p<pid>.<tid> once gdb speaks the multiprocess extensions (gdb
-        then knows the pid: `info proc` reads /proc/<pid>/... through vFile)."""
-        return f"p{self.tid:x}.{self.tid:x}" if self.multiprocess else f"{self.tid:x}"
+    def thread_id(self, tid: int = 0) -> str:
+        """A thread (the leader by default) as p<pid>.<tid> once gdb speaks the multiprocess
+        extensions (gdb then knows the pid: `info proc` reads /proc/<pid>/... through vFile)."""
+        tid = tid or self.tid
+        return f"p{self.tid:x}.{tid:x}" if self.multiprocess else f"{tid:x}"
+
+    def _thread_ids(self) -> list[int]:
+        return [t.tid or self.tid for t in self.dbg.threads()]
+
+    def _select(self, spec: str) -> str:
+        """Hg/Hc: p<pid>.<tid> or <tid>; 0 and -1 mean any/all: the leader."""
+        tid = spec.split(".")[-1]
+        tid = 0 if tid in ("0", "-1", "") else int(tid, 16)
+        if tid and tid not in self._thread_ids():
+            return "E01"
+        self.selected = 0 if tid == self.tid else tid
+        return "OK"
+
+    def _selected_task(self):
+        return next((t for t in self.dbg.threads() if t.tid == self.selected), self.dbg.proc) if self.selected else self.dbg.proc
 
     def siginfo(self) -> dict:
         """What PTRACE_GETSIGINFO would say about the last stop ($_siginfo in gdb)."""
@@ -234,8 +251,8 @@ class GdbStub:
         return {"si_signo": 5, "si_code": TRAP_TRACE, "si_addr": self.dbg.pc}
 
     def _regs_hex(self) -> str:
-        d = self.dbg
-        return "".join((d.read_register(n) & ((1 << (8 * size)) - 1)).to_bytes(size, "little").hex()
+        d, task = self.dbg, self._selected_task()
+        return "".join((d.thread_register(task, n) & ((1 << (8 * size)) - 1)).to_bytes(size, "little").hex()
                        for n, size in REGS)
 
     def _read_mem(self, addr: int, length: int) -> bytes:
@@ -333,10 +350,14 @@ class GdbStub:
         if cmd == "qC":
             return f"QC{self.thread_id()}"
         if cmd == "qfThreadInfo":
-            return f"m{self.thread_id()}"
+            return "m" + ",".join(self.thread_id(tid) for tid in self._thread_ids())
         if cmd == "qsThreadInfo":
             return "l"
-        if cmd.startswith("qSymbol") or cmd[:1] in ("H", "T"):
+        if cmd[:2] in ("Hg", "Hc"):
+            return self._select(cmd[2:])
+        if cmd[:1] == "T":  # is the thread alive?
+            return "OK" if int(cmd[1:].split(".")[-1], 16) in self._thread_ids() else "E01"
+        if cmd.startswith("qSymbol") or cmd[:1] == "H":
             return "OK"
         if cmd == "qOffsets":
             return "Text=0;Data=0;Bss=0"

@@ -297,7 +297,9 @@ class ThreadGroup:
             if waited >= SLICE:
                 running.pending_signals = True  # its next syscall exit goes through after_syscall
             stop = self.stops.get(running)
-            if waited >= FORCE_SLICE and stop is not None:
+            if waited >= FORCE_SLICE and stop is not None and running.syscall_interposer is None:
+                # (not under a debugger: it drives that CPU itself, and an unexplained stop would
+                # read as another hit of the breakpoint it is stepping over)
                 running.stop_requested = True
                 stop.request()
                 self.holder_since = time.monotonic()
