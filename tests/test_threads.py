@@ -157,3 +157,11 @@ def test_gdb_info_threads_thread_bt(progs, tmp_path):
     assert re.search(r"#\d+ +0x[0-9a-f]+ in worker \(arg=", text), text
     assert "no reverse execution once the program has a second thread" in err
     assert out == "thread a\nthread b\njoined\n" and status == 0, (out, err)
+
+
+# ----- other runtimes ----------------------------------------------------------------------------
+def test_cxx_thread_and_async(tmp_path):
+    exe = tmp_path / "cxx"
+    subprocess.run([need_tool("g++"), "-O1", "-static", "-pthread", "-o", str(exe), str(PROGS / "threads_cxx.cpp")],
+                   check=True)
+    both([exe], b"40000 42\n")
