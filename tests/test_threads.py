@@ -165,3 +165,14 @@ def test_cxx_thread_and_async(tmp_path):
     subprocess.run([need_tool("g++"), "-O1", "-static", "-pthread", "-o", str(exe), str(PROGS / "threads_cxx.cpp")],
                    check=True)
     both([exe], b"40000 42\n")
+
+
+def test_stepper_info_threads_and_thread(progs):
+    exe = progs("threads_trace", "glibc-static")
+    r = run_emu([exe], command="step", input=b"b pthread_join\nc\ninfo threads\nthread 2\nthread 1\nbt\nthread 9\n")
+    text = r.stdout.decode()
+    assert re.search(r"^\* 1 +Thread (\d+)\.\1 +0x[0-9a-f]+ in pthread_join \(\)$", text, re.M), text
+    assert len(re.findall(r"^  [23] +Thread \d+\.\d+ +0x[0-9a-f]+ in \w+ \(\)$", text, re.M)) == 2, text
+    assert re.search(r"^\[Switching to thread 2 \(Thread \d+\.\d+\)\]$", text, re.M), text
+    assert re.search(r"^#1 +0x[0-9a-f]+ in main \(\)$", text, re.M), text
+    assert "Invalid thread ID: 9" in text
