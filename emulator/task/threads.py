@@ -306,10 +306,11 @@ class ThreadGroup:
 
     # ----- fork -------------------------------------------------------------------------
     def after_fork(self, task: Process) -> None:
-        """In a forked child only the calling thread exists (POSIX fork)."""
-        with self.lock:
-            self.tasks = {os.getpid(): task}
+        """In a forked child only the calling thread exists (POSIX fork); it leads what is left
+        (Go's os/exec forks from any thread, and the child execs)."""
         self.lock = threading.Lock()
+        self.tasks = {os.getpid(): task}
+        self.leader = task
         task.tid = os.getpid()
         task.ident = threading.get_ident()
         self.baton.reset()
@@ -330,7 +331,9 @@ class ThreadTask(Process):
 
     def __init__(self, parent: Process, uc):
         leader = parent.group.leader
+        self.brk_owner = None  # the process holding brk (the first leader); None while Process.__init__ runs
         super().__init__(parent.on_syscall, tracer=parent.tracer, report_unimplemented=parent.report_unimplemented)
+        self.brk_owner = leader.brk_owner if isinstance(leader, ThreadTask) else leader
         self.fds = leader.fds
         self.group = leader.group
         self.uc, self.mem, self.cpu = uc, leader.mem, Cpu(uc)
@@ -343,21 +346,21 @@ class ThreadTask(Process):
     # brk belongs to the memory map, which every thread shares (Linux: mm->brk)
     @property
     def brk_start(self) -> int:
-        return self.group.leader.brk_start
+        return self.brk_owner.brk_start
 
     @brk_start.setter
     def brk_start(self, value: int) -> None:
-        if self.group is not None:
-            self.group.leader.brk_start = value
+        if self.brk_owner is not None:
+            self.brk_owner.brk_start = value
 
     @property
     def brk_cur(self) -> int:
-        return self.group.leader.brk_cur
+        return self.brk_owner.brk_cur
 
     @brk_cur.setter
     def brk_cur(self, value: int) -> None:
-        if self.group is not None:
-            self.group.leader.brk_cur = value
+        if self.brk_owner is not None:
+            self.brk_owner.brk_cur = value
 
     def run(self) -> None:
         if self.mem.accessible > self.mem.growth_mark:  # the leader's TLB was grown: grow ours too
