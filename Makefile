@@ -16,7 +16,7 @@ VDSO_CFLAGS := -shared -nostdlib -fPIC -O2 -fno-asynchronous-unwind-tables -fno-
 deps:
 	@missing=""; \
 	for t in gcc:gcc musl-gcc:musl-tools busybox:busybox-static bash-static:bash-static \
-	         strace:strace gdb:gdb qemu-x86_64:qemu-user objcopy:binutils; do \
+	         strace:strace gdb:gdb qemu-x86_64:qemu-user objcopy:binutils g++:g++ go:golang-go; do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t##*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \

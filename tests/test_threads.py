@@ -8,6 +8,7 @@ are `make stress-threads` (tests/stress_threads.py). Here the atomic counter run
 the spinlock and mutex ones 8 x 50,000.
 """
 
+import os
 import re
 import subprocess
 
@@ -176,3 +177,12 @@ def test_stepper_info_threads_and_thread(progs):
     assert re.search(r"^\[Switching to thread 2 \(Thread \d+\.\d+\)\]$", text, re.M), text
     assert re.search(r"^#1 +0x[0-9a-f]+ in main \(\)$", text, re.M), text
     assert "Invalid thread ID: 9" in text
+
+
+def test_go_static_binary(tmp_path):
+    exe = tmp_path / "gp"
+    env = dict(os.environ, CGO_ENABLED="0", GOCACHE=str(tmp_path / "cache"), GOPATH=str(tmp_path / "gopath"),
+               HOME=str(tmp_path))
+    subprocess.run([need_tool("go"), "build", "-o", str(exe), str(PROGS / "threads_go.go")], check=True, env=env,
+                   cwd=tmp_path, timeout=600)
+    both([exe], b"sum 140 gc ok from a child\n <nil>\n")

@@ -36,6 +36,7 @@ class Baton:
         with self._lock:
             if self._holder is None and not self._queue:
                 self._holder = me
+                self.handovers += 1
                 return
             gate = threading.Lock()
             gate.acquire()

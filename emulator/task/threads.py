@@ -183,12 +183,20 @@ class ThreadGroup:
                 result = fn(*args)
             except BaseException:
                 _reacquire(baton)
+                self._now_running()
                 self.check_fate()
                 raise
             _reacquire(baton, keep_result=True)
+            self._now_running()
             self.check_fate()
             return result
         return call
+
+    def _now_running(self) -> None:
+        """After this host thread took the baton back: the slicer must preempt *this* task."""
+        me = threading.get_ident()
+        with self.lock:
+            self.running = next((t for t in self.tasks.values() if t.ident == me), None)
 
     # ----- execve from a thread (Linux's de_thread) ------------------------------------
     def exec_takeover(self, task: Process, commit) -> None:
