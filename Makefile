@@ -10,13 +10,14 @@ VDSO_CFLAGS := -shared -nostdlib -fPIC -O2 -fno-asynchronous-unwind-tables -fno-
 	-Wl,-T,emulator/image/vdso/vdso.lds -Wl,--hash-style=both -Wl,-soname=linux-vdso.so.1 \
 	-Wl,-z,max-page-size=4096 -Wl,--build-id=none
 
-.PHONY: install deps samples demo test fuzz bench lint docs clean
+.PHONY: install deps samples demo test fuzz bench stress-threads lint docs clean
 
 # System tools the samples and the differential tests need (installed only when missing).
 deps:
 	@missing=""; \
 	for t in gcc:gcc musl-gcc:musl-tools busybox:busybox-static bash-static:bash-static \
-	         strace:strace gdb:gdb qemu-x86_64:qemu-user objcopy:binutils tmux:tmux chromium:chromium; do \
+	         strace:strace gdb:gdb qemu-x86_64:qemu-user objcopy:binutils tmux:tmux chromium:chromium \
+	         g++:g++ go:golang-go; do \
 	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t##*:}"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -65,6 +66,10 @@ fuzz: install
 
 bench: install samples
 	$(BIN)/python -m tests.bench
+
+# Minutes long: the full 8 x 1,000,000 thread counters and 50 runs in a row (tests/stress_threads.py).
+stress-threads: install samples
+	$(BIN)/python -m tests.stress_threads
 
 lint: install
 	$(BIN)/ruff check emulator syscalls tests

@@ -10,6 +10,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,6 +121,30 @@ def bench_forks() -> None:
     rate_row("fork+exit+wait", "bench_fork", 200, 10, "forks/s")
 
 
+def wall_time(argv, repeat=3) -> float:
+    times = []
+    for _ in range(repeat):
+        t0 = time.monotonic()
+        subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        times.append(time.monotonic() - t0)
+    return statistics.median(times)
+
+
+def bench_threads() -> None:
+    """Guest threads (docs/threads.md): a CPU-bound loop split over 2 threads against 1, by wall
+    time (about 0.5 when the threads really run in parallel, 1.0 when one runs at a time), and a
+    futex ping-pong between two threads. Wall time is what parallelism changes; on a shared
+    machine it is noisy, so read it next to native's."""
+    prog, iters = GLIBC / "bench_threads", "200000000"
+    one, two = runners(prog, "1", iters), runners(prog, "2", iters)
+    parts = []
+    for k in one:
+        w1, w2 = wall_time(one[k]), wall_time(two[k])
+        parts.append(f"{k} {w1:6.2f}s -> {w2:6.2f}s ({w2 / w1:4.2f}x)")
+    print(f"{'2 threads vs 1 (wall)':<22}  " + "  ".join(parts), flush=True)
+    rate_row("futex ping-pong", "bench_futex", 20000, 200, "round trips/s")
+
+
 def bench_stepping() -> None:
     try:
         from emulator.debug.debugger import bench_stepping
@@ -156,6 +181,7 @@ def main() -> int:
     bench_tlb()
     bench_syscalls()
     bench_forks()
+    bench_threads()
     bench_stepping()
     bench_tui_stepping()
     return 0

@@ -66,7 +66,8 @@ class GdbStub:
     def __init__(self, dbg: Debugger, conn: socket.socket):
         self.dbg = dbg
         self.wire = Wire(conn)
-        self.tid = os.getpid()  # the one thread's id: the host process's pid (one guest process per host one)
+        self.tid = os.getpid()  # the leader's id: the host process's pid (one guest process per host one)
+        self.selected = 0  # the thread gdb reads registers of (Hg); 0: the leader, which all stops report
         self.swbreak = False  # gdb accepts `swbreak` in stop replies
         self.multiprocess = False  # gdb speaks the multiprocess extensions (p<pid>.<tid> thread ids)
         self.files = HostIO(dbg.proc)  # vFile's open files
@@ -77,8 +78,8 @@ class GdbStub:
             "qSupported": self.q_supported, "QStartNoAckMode": self.q_start_no_ack, "qXfer": self.q_xfer,
             "QCatchSyscalls": self.q_catch_syscalls, "vFile": self.v_file, "?": self.halt_reason,
             "qAttached": answer("0"), "qC": lambda _: f"QC{self.thread_id()}",
-            "qfThreadInfo": lambda _: f"m{self.thread_id()}", "qsThreadInfo": answer("l"),
-            "qSymbol": ok, "H": ok, "T": ok, "qOffsets": answer("Text=0;Data=0;Bss=0"),
+            "qfThreadInfo": lambda _: "m" + ",".join(self.thread_id(tid) for tid in self._thread_ids()),
+            "qsThreadInfo": answer("l"), "qSymbol": ok, "H": self.set_thread, "T": self.thread_alive, "qOffsets": answer("Text=0;Data=0;Bss=0"),
             "g": self.read_registers, "G": self.write_registers, "p": self.read_register, "P": self.write_register,
             "m": self.read_memory, "M": self.write_memory, "X": self.write_memory, "Z": self.point, "z": self.point,
             "vCont?": answer("vCont;c;C;s;S"), "vCont": self.v_cont,
@@ -136,10 +137,26 @@ class GdbStub:
             parts.append("replaylog:begin;")
         return "".join(parts)
 
-    def thread_id(self) -> str:
-        """The one thread, as p<pid>.<tid> once gdb speaks the multiprocess extensions (gdb
-        then knows the pid: `info proc` reads /proc/<pid>/... through vFile)."""
-        return f"p{self.tid:x}.{self.tid:x}" if self.multiprocess else f"{self.tid:x}"
+    def thread_id(self, tid: int = 0) -> str:
+        """A thread (the leader by default) as p<pid>.<tid> once gdb speaks the multiprocess
+        extensions (gdb then knows the pid: `info proc` reads /proc/<pid>/... through vFile)."""
+        tid = tid or self.tid
+        return f"p{self.tid:x}.{tid:x}" if self.multiprocess else f"{tid:x}"
+
+    def _thread_ids(self) -> list[int]:
+        return [t.tid or self.tid for t in self.dbg.threads()]
+
+    def _select(self, spec: str) -> str:
+        """Hg/Hc: p<pid>.<tid> or <tid>; 0 and -1 mean any/all: the leader."""
+        tid = spec.split(".")[-1]
+        tid = 0 if tid in ("0", "-1", "") else int(tid, 16)
+        if tid and tid not in self._thread_ids():
+            return "E01"
+        self.selected = 0 if tid == self.tid else tid
+        return "OK"
+
+    def _selected_task(self):
+        return next((t for t in self.dbg.threads() if t.tid == self.selected), self.dbg.proc) if self.selected else self.dbg.proc
 
     def siginfo(self) -> dict:
         """What PTRACE_GETSIGINFO would say about the last stop ($_siginfo in gdb)."""
@@ -196,9 +213,16 @@ class GdbStub:
         return self.stop_reply(self.last if self.last.reason != "step" else StopEvent("signal", signo=5))
 
     # ----- registers and memory --------------------------------------------------------
+    def set_thread(self, cmd: str) -> str:
+        """Hg/Hc select the thread later packets mean; other H packets need no answer but OK."""
+        return self._select(cmd[2:]) if cmd[:2] in ("Hg", "Hc") else "OK"
+
+    def thread_alive(self, cmd: str) -> str:
+        return "OK" if int(cmd[1:].split(".")[-1], 16) in self._thread_ids() else "E01"
+
     def read_registers(self, cmd: str) -> str:
-        d = self.dbg
-        return "".join(register_bytes(d.read_register(name), size).hex() for name, size in REGS)
+        d, task = self.dbg, self._selected_task()
+        return "".join(register_bytes(d.thread_register(task, name), size).hex() for name, size in REGS)
 
     def write_registers(self, cmd: str) -> str:
         data = bytes.fromhex(cmd[1:])
@@ -214,7 +238,7 @@ class GdbStub:
         if n >= len(REGS):
             return "E01"
         name, size = REGS[n]
-        return register_bytes(self.dbg.read_register(name), size).hex()
+        return register_bytes(self.dbg.thread_register(self._selected_task(), name), size).hex()
 
     def write_register(self, cmd: str) -> str:
         n, val = cmd[1:].split("=")

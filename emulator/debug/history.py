@@ -9,6 +9,7 @@ crosses them; an edit in the past discards the recorded future.
 """
 
 import bisect
+import sys
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -124,7 +125,16 @@ class History:
             self._exec(limit, "replay")
             self._after_move()
 
+    def _single_threaded(self) -> bool:
+        """Reverse execution replays one CPU; with a second thread the interleaving is not recorded."""
+        if self.proc.group is None:
+            return True
+        print("elfemu: no reverse execution once the program has a second thread (docs/threads.md)", file=sys.stderr)
+        return False
+
     def reverse_stepi(self, n: int = 1) -> StopEvent:
+        if not self._single_threaded():
+            return StopEvent("start-of-history", addr=self.proc.pc)
         if self.icount - n < self.history_start:
             self.goto(self.history_start)
             return StopEvent("start-of-history", addr=self.proc.pc)
@@ -133,6 +143,8 @@ class History:
 
     def reverse_cont(self) -> StopEvent:
         """Run backwards to the latest breakpoint or watchpoint hit before now."""
+        if not self._single_threaded():
+            return StopEvent("start-of-history", addr=self.proc.pc)
         now = self.icount
         end = now
         for snap in reversed([s for s in self.snapshots if s.icount < now]):

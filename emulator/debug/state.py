@@ -22,6 +22,16 @@ REGISTER_NAMES = tuple(REG_IDS) + ("orig_rax",)
 LINUX_SELECTORS = {"cs": 0x33, "ss": 0x2B}
 
 
+def uc_register(uc, name: str) -> int:
+    """A register of one Unicorn instance as gdb and the stepper show it."""
+    v = uc.reg_read(REG_IDS[name])
+    if not v and name in LINUX_SELECTORS:  # Unicorn leaves them 0; show what Linux user mode has
+        return LINUX_SELECTORS[name]
+    if isinstance(v, tuple):  # x87: (mantissa, exponent) -> one 80-bit int
+        v = v[0] | (v[1] << 64)
+    return v
+
+
 class GuestState:
     """Expects Debugger's proc, _uc, orig_rax, _entry_view, _blocks and History._edited."""
 
@@ -38,12 +48,24 @@ class GuestState:
             return self.proc.pc + 2 if name == "rip" else -errno.ENOSYS & 0xFFFF_FFFF_FFFF_FFFF
         if name == "rip":
             return self.proc.pc
-        v = self._uc.reg_read(REG_IDS[name])
-        if not v and name in LINUX_SELECTORS:  # Unicorn leaves them 0; show what Linux user mode has
-            return LINUX_SELECTORS[name]
-        if isinstance(v, tuple):  # x87: (mantissa, exponent) -> one 80-bit int
-            v = v[0] | (v[1] << 64)
-        return v
+        return uc_register(self._uc, name)
+
+    def threads(self) -> list:
+        """The process's threads, leader first (one until the program makes a second: threads.py)."""
+        group = self.proc.group
+        if group is None:
+            return [self.proc]
+        with group.lock:
+            return [self.proc, *(t for t in group.tasks.values() if t is not self.proc)]
+
+    def thread_register(self, task, name: str) -> int:
+        """A register of another thread, as it stands while the leader is stopped (the others
+        wait for the baton: all-stop). Its orig_rax is not tracked: -1, as ptrace shows outside a call."""
+        if task is self.proc:
+            return self.read_register(name)
+        if name == "orig_rax":
+            return 0xFFFF_FFFF_FFFF_FFFF
+        return uc_register(task.uc, name)
 
     def write_register(self, name: str, value: int) -> None:
         if name == "orig_rax":

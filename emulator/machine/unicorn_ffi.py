@@ -332,6 +332,16 @@ class Uc:
         self._callbacks[handle.value] = cfunc
         return handle.value
 
+    def hook_native(self, htype: int, fn_addr: int, user_data: int, begin: int = 1, end: int = 0) -> int:
+        """A hook whose callback is native code at fn_addr (no Python, no GIL), given user_data."""
+        handle = ctypes.c_size_t()
+        status = lib.uc_hook_add(self.handle, ctypes.byref(handle), htype, ctypes.c_void_p(fn_addr),
+                                 ctypes.c_void_p(user_data), begin, end)
+        if status != UC_ERR_OK:
+            raise UcError(status)
+        self._callbacks[handle.value] = fn_addr
+        return handle.value
+
     def hook_del(self, handle: int) -> None:
         status = lib.uc_hook_del(self.handle, handle)
         if status != UC_ERR_OK:

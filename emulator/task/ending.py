@@ -9,8 +9,10 @@ import os
 import resource
 import signal
 import sys
+import threading
 
 from emulator.errors import ProcessExit, ProcessKilled
+from emulator.machine.libc import libc
 from emulator.task import vforkmem
 
 
@@ -20,9 +22,12 @@ def die_by_signal(signo: int) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     resource.setrlimit(resource.RLIMIT_CORE, (0, resource.getrlimit(resource.RLIMIT_CORE)[1]))
-    signal.signal(signo, signal.SIG_DFL)
+    try:
+        signal.signal(signo, signal.SIG_DFL)
+    except ValueError:  # a guest thread's host thread, not the main one: libc's signal() works from any
+        libc.signal(signo, 0)  # SIG_DFL
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signo])
-    os.kill(os.getpid(), signo)
+    signal.pthread_kill(threading.get_ident(), signo)  # this thread: the others may block it
     os._exit(128 + signo)
 
 

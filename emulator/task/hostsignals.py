@@ -268,6 +268,8 @@ class HostSignals:
         try:
             if sig.deliverable():
                 raise Interrupted
+            if self.proc.group is not None:  # other guest threads run while this one blocks
+                fn = self.proc.group.released(fn)
             box.extend(itertools.starmap(fn, (args,)))
         except Interrupted:
             if not box:
@@ -283,12 +285,15 @@ class HostSignals:
             left = None if end is None else end - time.monotonic()
             if left is not None and left <= 0:
                 return False
-            if self.kick_r < 0:  # no host machinery (stepping, in-process tests): poll
-                time.sleep(min(0.01, left) if left is not None else 0.01)
+            group = self.proc.group
+            if self.kick_r < 0:  # no host machinery (stepping, a non-leader thread): poll
+                nap = min(0.01, left) if left is not None else 0.01
+                group.released(time.sleep)(nap) if group is not None else time.sleep(nap)
                 continue
             self.box = []  # lets the host handler break the select when a signal becomes deliverable
             try:
-                r, _, _ = select.select([self.kick_r], [], [], left)
+                r, _, _ = (group.released(select.select) if group is not None else select.select)(
+                    [self.kick_r], [], [], left)
             except Interrupted:
                 continue
             finally:

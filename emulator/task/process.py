@@ -52,6 +52,9 @@ class Process:
     """One guest process (one host process)."""
 
     def __init__(self, on_syscall, tracer=None, report_unimplemented: bool = True):
+        self.group = None  # the ThreadGroup, once the process has a second thread (emulator/task/threads.py)
+        self.tid = 0  # this thread's id (a host tid); 0 in the leader, whose tid is the pid
+        self.ident = None  # the host thread running this task, for signalling it (set by threads.py)
         # The kernel's entry, syscalls.dispatch.on_syscall: injected because task sits below syscalls.
         self.on_syscall = on_syscall
         self.tracer = tracer  # the strace-format tracer (emulator/trace), or None
@@ -171,6 +174,8 @@ class Process:
         self.host_signals.start()
         while True:
             self.fault = None
+            if self.group is not None:
+                self.group.before_run(self)
             uc = self.uc
             try:
                 uc.emu_start(self.pc, UNTIL_NEVER)
@@ -189,6 +194,8 @@ class Process:
             elif not self.stop_requested and self._halted():
                 continue
             self.stop_requested = False
+            if self.group is not None and self.group.hand_over(self, in_hook=False):
+                continue  # a time slice ended (threads.py); another thread's execve replaced the image
             self.after_stop()
 
     def _halted(self) -> bool:
@@ -244,12 +251,16 @@ class Process:
         self.sig.after_stop()
 
     def after_syscall(self) -> None:
-        """Pending signals are delivered here, on the way out of a syscall."""
+        """Pending signals are delivered here, on the way out of a syscall; a thread's time slice may end here."""
+        if self.group is not None:
+            self.group.at_syscall_exit(self)
         self.sig.after_syscall()
 
     # ----- contact points between the process-lifecycle and signal code ---------
     def after_fork_child(self) -> None:
         """In a forked child: restart per-process machinery (e.g. a signal-watching thread)."""
+        if self.group is not None:  # only the calling thread goes on in the child
+            self.group.after_fork(self)
         self.sig.after_fork_child()
 
     def on_exec(self) -> None:

@@ -14,6 +14,7 @@ tracer object continues in the child. What strace shows across processes — the
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 import time
@@ -39,7 +40,9 @@ class Tracer:
 
     def __init__(self, opts: Options):
         self.opts = opts
-        self.pid = self.main_pid = os.getpid()
+        self.pid = self.main_pid = os.getpid()  # the traced task's id (a thread's tid under -f)
+        self.host_pid = self.main_pid  # the process's: a fork changes it, a new thread does not
+        self.is_thread = False  # traces a non-leader thread: the -c table is the process's, not its own
         self.separate = opts.separate  # -ff -o F: each process writes F.PID, as if traced alone
         self.out = Output(self.output_path(), buffered=not opts.follow or self.separate, append=opts.append)
         self.shared = Shared() if opts.follow and not self.separate else None  # -f: the page all processes see
@@ -208,7 +211,7 @@ class Tracer:
             sh.unlock()
 
     def exit(self, proc, call):
-        if call.nr in FORK_NRS and os.getpid() != self.pid:
+        if call.nr in FORK_NRS and os.getpid() != self.host_pid:
             self.forked_child(proc)
             return
         self.print_exit(call)
@@ -338,7 +341,8 @@ class Tracer:
     # ----- processes and signals ----------------------------------------------------------------
     def forked_child(self, proc) -> None:
         """First event in a new child: trace it with -f (strace attaches), else stop tracing."""
-        self.pid = os.getpid()
+        self.pid = self.host_pid = os.getpid()
+        self.is_thread = False
         self.pending_head = self.in_call = False  # the fork's line is the parent's
         self.deferred = []
         if self.separate and self.opts.follow:  # -ff: the child's lines go to its own F.PID
@@ -367,6 +371,20 @@ class Tracer:
                 self.out.flush()
             finally:
                 sh.unlock()
+    def for_thread(self, tid: int):
+        """The tracer of a new thread: strace -f traces it as a task of its own ([pid TID] lines,
+        its own unfinished calls); without -f strace follows only the first thread."""
+        if self.shared is None:
+            return None
+        t = copy.copy(self)
+        t.pid, t.is_thread = tid, True
+        t.pending_head = t.in_call = False
+        t.deferred, t.entry_prefix, t.last_signal = [], "", None
+        t.attached()
+        if not self.counting_only and self.opts.output is None and "attach" not in self.quiet:
+            self.emit_raw(f"elfemu: Process {tid} attached\n")
+        return t
+
     def signal(self, proc, signo: int, siginfo: dict, pc: int | None = None) -> None:
         """A signal is delivered to the guest: --- SIGxxx {...} ---. `pc`: where the guest was."""
         if self.counting_only or (self.signals is not None and signo not in self.signals):
@@ -394,7 +412,7 @@ class Tracer:
     def end(self, line: str) -> None:
         if line and not self.counting_only:
             self.emit(line)
-        if self.summary is not None:
+        if self.summary is not None and not self.is_thread:
             if os.getpid() == self.main_pid or self.separate:
                 if self.shared is not None:  # -f: the children left their counts in the lock file
                     self.summary.merge(self.shared.read_all())

@@ -44,7 +44,7 @@ class CloneArgs(Arg):
 
 class CloneTail(Arg):
     """clone's exit half, as strace decodes it once the call returns: parent_tid=[the tid written],
-    child_tidptr=..., tls=... (each only when its flag is set); empty otherwise."""
+    tls=..., child_tidptr=... (each only when its flag is set); empty otherwise."""
 
     out = True
     sep_at_exit = True  # an unfinished line reads `clone(child_stack=NULL, flags=... <unfinished ...>`
@@ -55,10 +55,10 @@ class CloneTail(Arg):
         if flags & 0x100000:  # CLONE_PARENT_SETTID
             data = None if t.failed else t.read(ptid, 4)
             parts.append(f"parent_tid=[{int.from_bytes(data, 'little')}]" if data else f"parent_tid={ptr(ptid)}")
+        if flags & 0x80000:  # CLONE_SETTLS: before child_tidptr, as strace's clone.c prints them
+            parts.append(f"tls={ptr(tls)}")
         if flags & (0x1000000 | 0x200000):  # CLONE_CHILD_SETTID, CLONE_CHILD_CLEARTID
             parts.append(f"child_tidptr={ptr(ctid)}")
-        if flags & 0x80000:  # CLONE_SETTLS
-            parts.append(f"tls={ptr(tls)}")
         return ", ".join(parts)
 
 

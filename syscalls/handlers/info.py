@@ -152,7 +152,10 @@ def sched_setaffinity(p, pid, size, mask):
 
 
 def sched_yield(p):
-    os.sched_yield()
+    if p.group is not None:  # the other guest threads waiting for the CPU run first (emulator/task/threads.py)
+        p.group.hand_over(p)
+    else:
+        os.sched_yield()
     return 0
 
 

@@ -27,6 +27,7 @@ from emulator.abi.constants import (
     CLONE_DETACHED,
     CLONE_IO,
     CLONE_PARENT_SETTID,
+    CLONE_PIDFD,
     CLONE_PTRACE,
     CLONE_SETTLS,
     CLONE_UNTRACED,
@@ -39,7 +40,7 @@ from emulator.errors import ExecError, ImageReplaced, SyscallError
 from emulator.image import exec as exec_
 from emulator.task import vforkmem
 from syscalls.decode.types import AT_FDCWD
-from syscalls.handlers import procfs, timers
+from syscalls.handlers import procfs, threadcalls, timers
 
 # Flags a host fork can honour (the rest need namespaces, shared tables or threads).
 FORK_OK = (CSIGNAL | CLONE_VFORK | CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID
@@ -109,7 +110,7 @@ def clone(p, flags, stack, parent_tid, child_tid, tls):
     """clone(flags, newsp, parent_tidptr, child_tidptr, tls): the x86-64 argument order."""
     flags &= 0xFFFF_FFFF
     if flags & CLONE_VM and not flags & CLONE_VFORK:
-        raise SyscallError(errno.ENOSYS)  # guest threads: not yet (README, "Known limits")
+        return threadcalls.clone_thread(p, flags, stack, parent_tid, child_tid, tls)
     if flags & ~(FORK_OK | CLONE_VM):
         raise SyscallError(errno.EINVAL)
     pid = host_fork(p, vfork=bool(flags & CLONE_VFORK))
@@ -130,8 +131,21 @@ def clone(p, flags, stack, parent_tid, child_tid, tls):
     return pid
 
 
+CLONE_ARGS_SIZE_VER0 = 64
+
+
 def clone3(p, args, size):
-    raise SyscallError(errno.ENOSYS)  # glibc and musl fall back to clone
+    """clone3(struct clone_args *, size): the same as clone, with the stack given as its lowest
+    address and size (kernel/fork.c copy_clone_args_from_user) and exit_signal in its own field."""
+    if size < CLONE_ARGS_SIZE_VER0 or size > 4096:
+        raise SyscallError(errno.EINVAL)
+    flags, _pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls = struct.unpack(
+        "<8Q", p.mem.read(args, CLONE_ARGS_SIZE_VER0))
+    if exit_signal & ~CSIGNAL or flags & CSIGNAL or flags >> 32 or (stack == 0) != (stack_size == 0):
+        raise SyscallError(errno.EINVAL)
+    if flags & CLONE_PIDFD:
+        raise SyscallError(errno.ENOSYS)  # no pidfd from clone3 yet: glibc and musl fall back to clone
+    return clone(p, flags | exit_signal, stack + stack_size if stack else 0, parent_tid, child_tid, tls)
 
 
 # ----- execve -----------------------------------------------------------------------------
@@ -158,13 +172,19 @@ def do_execve(p, path: str, argv_ptr: int, envp_ptr: int):
             p.sig.force_fatal(exc.signo)
         raise SyscallError(exc.errno) from None
 
-    p.fds.close_on_exec()
-    vforkmem.release(p)  # before the commit replaces the memory it sends
-    p.clear_child_tid = 0
-    p.robust_list = 0
-    p.commit(img, name)
-    timers.forget_all(p)
-    p.on_exec()
+
+    def commit(leader):
+        leader.fds.close_on_exec()
+        vforkmem.release(leader)  # before the commit replaces the memory it sends
+        leader.clear_child_tid = 0
+        leader.robust_list = 0
+        leader.commit(img, name)
+        timers.forget_all(leader)
+        leader.on_exec()
+
+    if p.group is not None:  # the other threads die; the leader's host thread goes on (threads.py)
+        p.group.exec_takeover(p, commit)
+    commit(p)
     raise ImageReplaced()
 
 

@@ -36,7 +36,7 @@ from emulator.abi.constants import (
 from emulator.abi.syscall_numbers import NR
 from emulator.errors import ProcessExit, SyscallError
 from emulator.machine.libc import host
-from syscalls.handlers import procfs
+from syscalls.handlers import procfs, threadcalls
 from syscalls.handlers.fsbase import out, put
 
 
@@ -45,8 +45,7 @@ def exit_group(p, status):
 
 
 def exit_(p, status):
-    # Ends the calling thread (Linux's do_exit); without guest threads that is the whole process.
-    raise ProcessExit(status & 0xFF)
+    return threadcalls.exit_thread(p, status)  # one thread; the process only with its last thread
 
 
 def getpid(p):
@@ -58,7 +57,7 @@ def getppid(p):
 
 
 def gettid(p):
-    return os.getpid()
+    return threadcalls.tid_of(p)
 
 
 def getuid(p):
@@ -105,7 +104,7 @@ def arch_prctl(p, code, addr):
 
 def set_tid_address(p, tidptr):
     p.clear_child_tid = tidptr
-    return os.getpid()
+    return threadcalls.tid_of(p)
 
 
 def set_robust_list(p, head, length):

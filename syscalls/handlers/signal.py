@@ -13,9 +13,12 @@ import struct
 import sys
 
 from emulator.abi.constants import SI_TKILL, SIG_BLOCK, SIG_SETMASK, SIG_UNBLOCK, SIGSET_SIZE
+from emulator.abi.syscall_numbers import NR
 from emulator.errors import SyscallError
+from emulator.machine.libc import host as host_syscall
 from emulator.task import signals as S
 from emulator.task.sigframe import pack_siginfo
+from syscalls.handlers import threadcalls
 
 ITIMERS = {0: host.ITIMER_REAL, 1: host.ITIMER_VIRTUAL, 2: host.ITIMER_PROF}
 
@@ -172,19 +175,30 @@ def tkill(p, tid, sig):
     _check_sig(sig, allow_zero=True)
     if tid <= 0:
         raise SyscallError(errno.EINVAL)
-    if tid == os.getpid():
-        _self_signal(p, sig, SI_TKILL)
+    task = threadcalls.task_of(p, tid)
+    if task is not None:  # one of our threads: thread-directed, its own pending set (do_tkill)
+        _self_signal(task, sig, SI_TKILL)
         return 0
     os.kill(tid, sig)
     return 0
 
 
 def tgkill(p, tgid, tid, sig):
-    if tgid <= 0:
+    if tgid <= 0 or tid <= 0:
         raise SyscallError(errno.EINVAL)
-    if tgid != os.getpid() and tid == os.getpid():
+    mine = threadcalls.task_of(p, tid) is not None
+    if (tgid == os.getpid()) != mine:  # a tid that is not in that thread group
         raise SyscallError(errno.ESRCH)
+    if not mine:
+        _check_sig(sig, allow_zero=True)
+        signal_host_thread(tgid, tid, sig)
+        return 0
     return tkill(p, tid, sig)
+
+
+def signal_host_thread(tgid: int, tid: int, sig: int) -> None:
+    """tgkill of another process's thread: the host's tgkill, which Python's os module lacks."""
+    host_syscall(NR["tgkill"], tgid, tid, sig)
 
 
 def alarm(p, seconds):

@@ -4,6 +4,8 @@ A mixin of Stepper (emulator/debug/stepper/main.py), which owns the session, the
 these commands only read and write through the debugger and format through stepper_view.
 """
 
+import os
+
 from emulator.debug.stepper import view
 from emulator.debug.stepper.expr import ExprError, parse_lvalue, reg_name
 
@@ -136,6 +138,8 @@ class Inspect:
             self.out.write(self.proc.mem.maps_text())
         elif what in ("syscall", "sys"):
             self.say(self.syscall_text())
+        elif what == "threads":
+            self.info_threads()
         else:
             self.say(f'Undefined info command: "{arg}".  Try "help info".')
 
@@ -150,3 +154,39 @@ class Inspect:
         if 0 < len(self.scanner.remain) <= 10:
             for a in self.scanner.remain:
                 self.say(f"  {a:#x}{view.sym_suffix(self.syms.where, a)}")
+
+    # ----- threads (emulator/task/threads.py) ------------------------------------------
+    def selected_thread(self):
+        threads = self.dbg.threads()
+        return threads[self.thread_no - 1] if self.thread_no <= len(threads) else self.proc
+
+    def _thread_title(self, no: int, task) -> str:
+        pid = os.getpid()
+        return f"Thread {pid}.{task.tid or pid}"
+
+    def info_threads(self) -> None:
+        """gdb's table: the leader is thread 1, the others in order of creation."""
+        if self.dbg.exited is not None:
+            self.say("No threads.")
+            return
+        for no, task in enumerate(self.dbg.threads(), 1):
+            pc = self.dbg.thread_register(task, "rip")
+            hit = self.syms.where(pc)
+            mark = "*" if no == self.thread_no else " "
+            self.say(f"{mark} {no:<4} {self._thread_title(no, task):<22} {pc:#018x} in {hit[0] if hit else '??'} ()")
+
+    def cmd_thread(self, arg: str) -> None:
+        if self.dbg.exited is not None:
+            self.say("The program is not being run.")
+            return
+        threads = self.dbg.threads()
+        if not arg:
+            self.say(f"[Current thread is {self.thread_no} ({self._thread_title(self.thread_no, self.selected_thread())})]")
+            return
+        if not arg.isdigit() or not 1 <= int(arg) <= len(threads):
+            self.say(f"Invalid thread ID: {arg}")
+            return
+        self.thread_no = int(arg)
+        task = threads[self.thread_no - 1]
+        self.say(f"[Switching to thread {self.thread_no} ({self._thread_title(self.thread_no, task)})]")
+        self.say(view.frame_line(0, self.dbg.thread_register(task, "rip"), self.syms.where))

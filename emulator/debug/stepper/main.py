@@ -11,6 +11,7 @@ import os
 import signal
 import sys
 
+from emulator.debug.state import REGISTER_NAMES as REG_NAMES
 from emulator.debug.stepper import view
 from emulator.debug.stepper.expr import Evaluator, ExprError, Scanner
 from emulator.debug.stepper.inspect import Inspect
@@ -37,6 +38,7 @@ class Stepper(Points, Inspect):
         self.dis = view.Disassembler(syms.where)
         self.scanner = Scanner()
         self.done = False
+        self.thread_no = 1  # `thread N`: whose registers regs/bt show (execution acts on the leader, thread 1)
         self.commands = {
             "si": self.cmd_si, "stepi": self.cmd_si, "ni": self.cmd_ni, "nexti": self.cmd_ni,
             "c": self.cmd_c, "continue": self.cmd_c, "cont": self.cmd_c, "finish": self.cmd_finish,
@@ -48,7 +50,7 @@ class Stepper(Points, Inspect):
             "regs": self.cmd_regs, "disas": self.cmd_disas, "disassemble": self.cmd_disas,
             "bt": self.cmd_bt, "backtrace": self.cmd_bt, "where": self.cmd_bt, "info": self.cmd_info,
             "i": self.cmd_info, "find": self.cmd_find, "q": self.cmd_quit, "quit": self.cmd_quit,
-            "help": self.cmd_help, "echo": self.cmd_echo,
+            "help": self.cmd_help, "echo": self.cmd_echo, "thread": self.cmd_thread,
         }
 
     # ----- plumbing ------------------------------------------------------------------
@@ -59,7 +61,8 @@ class Stepper(Points, Inspect):
         return self.dbg.read_memory(addr, n)
 
     def regs(self) -> dict:
-        return self.dbg.registers()
+        task = self.selected_thread()
+        return self.dbg.registers() if task is self.proc else {n: self.dbg.thread_register(task, n) for n in REG_NAMES}
 
     def execute(self, line: str) -> None:
         """Run one command line; errors are one line, as in gdb."""
