@@ -14,41 +14,32 @@ import subprocess
 
 import pytest
 
-from tests.conftest import ROOT, assert_same, gdb_session, need_tool, run_emu, run_native
+from tests.conftest import ROOT, gdb_session, need_tool, run_both, run_emu
 
 PROGS = ROOT / "tests" / "progs"
-BUILDS = {  # name -> compiler command (before -o)
-    "glibc-static": ["gcc", "-O1", "-static", "-pthread"],
-    "glibc-dynamic": ["gcc", "-O1", "-pthread"],
-    "musl-static": ["musl-gcc", "-O1", "-static"],
+BUILDS = {  # name -> (compiler, link)
+    "glibc-static": ("gcc", "static"),
+    "glibc-dynamic": ("gcc", "dynamic"),
+    "musl-static": ("musl-gcc", "static"),
 }
 
 
-def build_thread_prog(tmp_dir, name: str, build: str):
-    exe = tmp_dir / f"{name}-{build}"
-    if not exe.exists():
-        cc, *flags = BUILDS[build]
-        subprocess.run([need_tool(cc), *flags, "-o", str(exe), str(PROGS / f"{name}.c")], check=True)
-    return exe
-
-
 @pytest.fixture(scope="module")
-def progs(tmp_path_factory):
-    tmp_dir = tmp_path_factory.mktemp("threads")
-    return lambda name, build: build_thread_prog(tmp_dir, name, build)
+def progs(build):
+    def make(name: str, variant: str):
+        cc, link = BUILDS[variant]
+        return build(PROGS / f"{name}.c", cc, "-pthread", link=link)
+    return make
 
 
 def both(argv, expected_stdout: bytes, expected_status: int = 0):
-    native = run_native(argv)
-    assert native.stdout == expected_stdout and native.returncode == expected_status, native
-    emu = run_emu(argv, timeout=300)
-    assert_same(native, emu)
+    run_both(argv, status=expected_status, stdout=expected_stdout, timeout=300)
 
 
-@pytest.mark.parametrize("build", BUILDS)
+@pytest.mark.parametrize("variant", BUILDS)
 @pytest.mark.parametrize("mode, iters", [("atomic", 1000000), ("spin", 50000), ("mutex", 50000)])
-def test_counter_exact_total(progs, build, mode, iters):
-    exe = progs("threads_counter", build)
+def test_counter_exact_total(progs, variant, mode, iters):
+    exe = progs("threads_counter", variant)
     both([exe, mode, 8, iters], f"{mode}: 8 threads, total {8 * iters}, ids 28\n".encode())
 
 
@@ -64,9 +55,9 @@ robust: relock -> 0
 """
 
 
-@pytest.mark.parametrize("build", BUILDS)
-def test_condvar_barrier_rwlock_tls_robust(progs, build):
-    both([progs("threads_sync", build)], SYNC_OUT)
+@pytest.mark.parametrize("variant", BUILDS)
+def test_condvar_barrier_rwlock_tls_robust(progs, variant):
+    both([progs("threads_sync", variant)], SYNC_OUT)
 
 
 SIGNALS_OUT = b"""pthread_kill: handler ran in the target thread: yes
@@ -75,24 +66,24 @@ sigwait thread got signal 12 (SIGUSR2 is 12)
 """
 
 
-@pytest.mark.parametrize("build", BUILDS)
-def test_pthread_kill_cancel_sigwait(progs, build):
-    both([progs("threads_signals", build)], SIGNALS_OUT)
+@pytest.mark.parametrize("variant", BUILDS)
+def test_pthread_kill_cancel_sigwait(progs, variant):
+    both([progs("threads_signals", variant)], SIGNALS_OUT)
 
 
-@pytest.mark.parametrize("build", BUILDS)
-def test_exit_group_while_threads_block(progs, build):
-    both([progs("threads_signals", build), "exit"], b"exiting while two threads block\n", 3)
+@pytest.mark.parametrize("variant", BUILDS)
+def test_exit_group_while_threads_block(progs, variant):
+    both([progs("threads_signals", variant), "exit"], b"exiting while two threads block\n", 3)
 
 
-@pytest.mark.parametrize("build", BUILDS)
-def test_fork_in_threaded_program(progs, build):
-    both([progs("threads_proc", build), "fork"], b"child: new thread returned 42\nparent: child exited with 7\n")
+@pytest.mark.parametrize("variant", BUILDS)
+def test_fork_in_threaded_program(progs, variant):
+    both([progs("threads_proc", variant), "fork"], b"child: new thread returned 42\nparent: child exited with 7\n")
 
 
-@pytest.mark.parametrize("build", BUILDS)
-def test_execve_from_a_thread(progs, build):
-    both([progs("threads_proc", build), "exec"], b"after execve from a thread: same pid: yes\n", 5)
+@pytest.mark.parametrize("variant", BUILDS)
+def test_execve_from_a_thread(progs, variant):
+    both([progs("threads_proc", variant), "exec"], b"after execve from a thread: same pid: yes\n", 5)
 
 
 # ----- elfemu trace -f against strace -f ------------------------------------------------------
@@ -123,9 +114,9 @@ def per_thread(trace: str) -> list[list[str]]:
 
 # glibc only: musl's pthread_join waits first for the thread's wake, then for the kernel to clear its
 # tid at exit; natively that second wait happens or not by a race, so its line comes and goes.
-@pytest.mark.parametrize("build", ["glibc-static", "glibc-dynamic"])
-def test_trace_follow_threads_like_strace(progs, build, tmp_path):
-    exe = progs("threads_trace", build)
+@pytest.mark.parametrize("variant", ["glibc-static", "glibc-dynamic"])
+def test_trace_follow_threads_like_strace(progs, variant, tmp_path):
+    exe = progs("threads_trace", variant)
     nat, emu = tmp_path / "native", tmp_path / "emu"
     subprocess.run([need_tool("strace"), "-f", "-o", str(nat), str(exe)], check=True, stdout=subprocess.DEVNULL)
     r = run_emu([exe], command="trace", options=["-f", "-o", str(emu)])

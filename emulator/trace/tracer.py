@@ -380,7 +380,7 @@ class Tracer:
         t.pid, t.is_thread = tid, True
         t.pending_head = t.in_call = False
         t.deferred, t.entry_prefix, t.last_signal = [], "", None
-        t.attached()
+        t.shared.add_procs(+1)  # a new traced task, counted before it prints anything
         if not self.counting_only and self.opts.output is None and "attach" not in self.quiet:
             self.emit_raw(f"elfemu: Process {tid} attached\n")
         return t
