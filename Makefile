@@ -3,14 +3,27 @@ PYTHON   ?= python3
 VENV     := .venv
 BIN      := $(VENV)/bin
 ELFEMU   := $(BIN)/elfemu
-APT_PKGS := gcc musl-tools busybox-static bash-static strace gdb qemu-user binutils tmux chromium
+APT_PKGS := gcc musl-tools busybox-static bash-static strace gdb qemu-user binutils tmux chromium cmake patch
 STAMP    := $(VENV)/.installed
 VDSO     := emulator/image/vdso/vdso.so
 VDSO_CFLAGS := -shared -nostdlib -fPIC -O2 -fno-asynchronous-unwind-tables -fno-stack-protector -Wall \
 	-Wl,-T,emulator/image/vdso/vdso.lds -Wl,--hash-style=both -Wl,-soname=linux-vdso.so.1 \
 	-Wl,-z,max-page-size=4096 -Wl,--build-id=none
 
-.PHONY: install deps samples demo test fuzz bench stress-threads lint docs clean
+.PHONY: install deps build-deps libunicorn samples demo test fuzz bench stress-threads lint docs clean
+
+# What building elfemu's libunicorn needs (installed only when missing): cmake, a C compiler, patch.
+build-deps:
+	@missing=""; \
+	for t in cmake:cmake cc:gcc patch:patch; do \
+	  command -v $${t%%:*} >/dev/null 2>&1 || missing="$$missing $${t##*:}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing || \
+	  echo "could not install$$missing: elfemu will run on the unicorn wheel's libunicorn"; \
+	fi
 
 # System tools the samples and the differential tests need (installed only when missing).
 deps:
@@ -34,8 +47,13 @@ $(STAMP): pyproject.toml
 
 # Compiled bytecode, even where PYTHONDONTWRITEBYTECODE is set: without it every start of
 # elfemu compiles its modules again (~40 ms of the ~60 ms start-up).
-install: $(STAMP) $(VDSO)
+install: $(STAMP) $(VDSO) libunicorn
 	@$(BIN)/python -m compileall -q emulator syscalls
+
+# elfemu's own libunicorn (emulator/machine/libunicorn): the pinned sdist, elfemu's patches, x86 only.
+# Cached under .venv/libunicorn/<hash of pin and patches>: a no-op unless a patch or the pin changed.
+libunicorn: $(STAMP) build-deps
+	@$(BIN)/python emulator/machine/libunicorn/build.py --venv $(VENV)
 
 samples: deps $(VDSO)
 	$(MAKE) -s -C samples

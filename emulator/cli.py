@@ -13,7 +13,8 @@ USAGE = """elfemu run [--trace [strace options]] [--gdb PORT] PROGRAM [ARGS...]
        elfemu trace [--html FILE] [strace options] PROGRAM [ARGS...]
        elfemu step [--tui | --gdb PORT] PROGRAM [ARGS...]
        elfemu inspect PROGRAM
-       elfemu syscalls [--markdown]"""
+       elfemu syscalls [--markdown]
+       elfemu --version"""
 
 
 def program_args(rest: list[str], command: str):
@@ -68,6 +69,28 @@ def start(rest: list[str], command: str, setup=None) -> int:
     return run_guest(program, args, setup=setup)
 
 
+def version() -> int:
+    """`elfemu --version`: elfemu's version, the libunicorn it loads and the patches built into it."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    from emulator.machine.unicorn_ffi import library_info
+
+    try:
+        ours = dist_version("elfemu")
+    except PackageNotFoundError:
+        ours = "(not installed)"
+    info = library_info()
+    print(f"elfemu {ours}")
+    if info["build"]:
+        print(f"libunicorn: {info['path']} (elfemu's build of {info.get('pin', '?')}, x86 only)")
+    else:
+        print(f"libunicorn: {info['path']} (the unicorn wheel's, unpatched)")
+    for patch in info["patches"]:
+        print(f"  patch {patch['name']}: {patch['summary']}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     # Ctrl-C before the guest runs must end elfemu the way it ends a native program, quietly.
     if signal.getsignal(signal.SIGINT) is signal.default_int_handler:  # Python's own; an inherited
@@ -76,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE)
         return 0 if argv else 2
+    if argv[0] == "--version":
+        return version()
     cmd, rest = argv[0], argv[1:]
     if cmd == "run":
         if rest[:1] == ["--trace"]:

@@ -6,6 +6,12 @@ the very same libunicorn.so.2 from the installed package (pinned unicorn==2.1.4)
 the package's __init__, and takes the numeric constants from the package's own generated files
 (unicorn_const.py, x86_const.py), executed by path, so no number is copied by hand.
 
+The library itself is elfemu's own build when there is one: `make install` builds the pinned
+Unicorn's source, x86 only, with the patches in emulator/machine/libunicorn/patches, into
+<venv>/libunicorn/current/ (see libunicorn/build.py). Without it elfemu runs on the wheel's
+library and says so once on stderr. ELFEMU_LIBUNICORN=wheel picks the wheel's library quietly;
+ELFEMU_LIBUNICORN=DIR looks for the build in DIR instead of <venv>/libunicorn/current.
+
 Semantics follow the official binding where elfemu relies on them: hook callbacks get
 (uc, ..., user_data); an exception raised in a hook stops the CPU and is re-raised by emu_start;
 errors are UcError(errno); the engine is closed (uc_close) when the Uc object is collected.
@@ -58,7 +64,38 @@ UC, X = unicorn_const, x86_const
 
 # Prototype-free functions (the handle is a c_void_p, ints go as C int, pointers by byref): the
 # hot ones pay no per-call argument conversion. Those with 64-bit arguments get prototypes.
-lib = _load_library(os.path.join(PACKAGE_DIR, "lib", "libunicorn.so.2"))
+def _choose_library() -> tuple[str, str | None]:
+    """(path of the libunicorn.so.2 to load, directory of elfemu's build or None for the wheel's)."""
+    wheel = os.path.join(PACKAGE_DIR, "lib", "libunicorn.so.2")
+    choice = os.environ.get("ELFEMU_LIBUNICORN", "")
+    if choice == "wheel":
+        return wheel, None
+    build = choice or os.path.join(sys.prefix, "libunicorn", "current")
+    built = os.path.join(build, "libunicorn.so.2")
+    if os.path.exists(built):
+        build = os.path.realpath(build)
+        return os.path.join(build, "libunicorn.so.2"), build
+    print(f"elfemu: no patched libunicorn in {build} (make install builds it): using the unicorn wheel's library,"
+          " slower on big programs", file=sys.stderr)
+    return wheel, None
+
+
+def library_info() -> dict:
+    """What `elfemu --version` shows: the library loaded and, for elfemu's build, its manifest."""
+    info = {"path": LIB_PATH, "build": LIB_BUILD, "patches": []}
+    if LIB_BUILD:
+        import json
+
+        try:
+            with open(os.path.join(LIB_BUILD, "manifest.json")) as f:
+                info.update(json.load(f))
+        except (OSError, ValueError):
+            pass
+    return info
+
+
+LIB_PATH, LIB_BUILD = _choose_library()
+lib = _load_library(LIB_PATH)
 _u64, _vp = ctypes.c_uint64, ctypes.c_void_p
 lib.uc_emu_start.argtypes = [_vp, _u64, _u64, _u64, ctypes.c_size_t]
 lib.uc_mem_map_ptr.argtypes = [_vp, _u64, _u64, ctypes.c_uint32, _vp]
