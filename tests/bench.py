@@ -135,7 +135,7 @@ def wall_time(argv, repeat=3) -> float:
 
 
 def bench_threads() -> None:
-    """Guest threads (docs/threads.md): a CPU-bound loop split over 2 threads against 1, by wall
+    """Guest threads (docs/ARCHITECTURE.md, Threads): a CPU-bound loop split over 2 threads against 1, by wall
     time (about 0.5 when the threads really run in parallel, 1.0 when one runs at a time), and a
     futex ping-pong between two threads. Wall time is what parallelism changes; on a shared
     machine it is noisy, so read it next to native's."""

@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.conftest import HELLO178, ROOT, assert_same, build_static, need_tool, run_emu, run_native, sample
+from tests.conftest import HELLO178, ROOT, need_tool, run_both, run_emu, sample
 from tests.test_gdb import gdb_session
 
 PATCHES = sorted((ROOT / "emulator" / "machine" / "libunicorn" / "patches").glob("*.patch"))
@@ -68,13 +68,11 @@ EXPECTED = b"rwx_rewrite 999000\nsame_block 126\nwx_hot_patch 504000\ndata_next_
 
 
 @pytest.mark.parametrize("cc", ["gcc", "musl-gcc"])
-def test_self_modifying_and_jit_code_as_natively(cc, tmp_path):
+def test_self_modifying_and_jit_code_as_natively(cc, build):
     """Stores into pages holding translated code, code patching its own next instruction, a
     W^X hot patch of a chained function, data next to code, and code remapped."""
-    exe = build_static(cc, ROOT / "tests" / "progs" / "smc_jit.c", tmp_path / "smc_jit")
-    native = run_native([exe])
-    assert native.stdout == EXPECTED and native.returncode == 0  # the native run did what it should
-    assert_same(native, run_emu([exe]))
+    exe = build(ROOT / "tests" / "progs" / "smc_jit.c", cc)
+    run_both([exe], status=0, stdout=EXPECTED)  # the native run must print EXPECTED too
 
 
 def test_gdb_writes_into_text_that_already_ran():

@@ -3,7 +3,7 @@ glibc (static and dynamic) and musl (static). Each test also checks that the nat
 what the program is meant to print, so two equal failures never pass.
 
 The full 8 x 1,000,000 counters and the 50-run stress loop take minutes under emulation (every
-lock-prefixed instruction is slow in Unicorn 2.1.4 with UC_TLB_VIRTUAL: docs/threads.md); they
+lock-prefixed instruction is slow in Unicorn 2.1.4 with UC_TLB_VIRTUAL: docs/ARCHITECTURE.md, Threads); they
 are `make stress-threads` (tests/stress_threads.py). Here the atomic counter runs 8 x 1,000,000,
 the spinlock and mutex ones 8 x 50,000.
 """

@@ -129,7 +129,7 @@ class History:
         """Reverse execution replays one CPU; with a second thread the interleaving is not recorded."""
         if self.proc.group is None:
             return True
-        print("elfemu: no reverse execution once the program has a second thread (docs/threads.md)", file=sys.stderr)
+        print("elfemu: no reverse execution once the program has a second thread (docs/ARCHITECTURE.md, Threads)", file=sys.stderr)
         return False
 
     def reverse_stepi(self, n: int = 1) -> StopEvent:

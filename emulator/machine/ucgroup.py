@@ -1,6 +1,6 @@
 """One address space seen by several Unicorn instances: the CPUs of a guest's threads.
 
-Each guest thread runs on its own Unicorn instance (docs/threads.md), and every instance maps the
+Each guest thread runs on its own Unicorn instance (docs/ARCHITECTURE.md, Threads), and every instance maps the
 same host pages (guest memory lives in host mmaps elfemu owns: memory.py). So the bytes are shared
 for free; what is not shared is each instance's view of the map: its regions, their protections
 and its translated code. UcGroup stands where AddressSpace keeps its `uc` and sends every change of

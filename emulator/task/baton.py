@@ -22,7 +22,7 @@ class Baton:
         self._lock = threading.Lock()  # guards the two fields below (held for a few bytecodes)
         self._holder = None  # ident of the host thread holding the baton, None when free
         self._queue: collections.deque = collections.deque()  # (ident, Lock) of threads waiting, oldest first
-        self.handovers = 0  # how many times the baton changed hands (docs/threads.md measures it)
+        self.handovers = 0  # how many times the baton changed hands (docs/ARCHITECTURE.md, Threads, measures it)
 
     @property
     def waiting(self) -> int:
