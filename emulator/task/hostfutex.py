@@ -10,10 +10,9 @@ FUTEX_PRIVATE_FLAG means too, since one guest process is one host process.
 
 import ctypes
 
+from emulator.abi.constants import FUTEX_WAKE
+from emulator.abi.syscall_numbers import NR
 from emulator.machine.libc import libc
-
-SYS_FUTEX = 202
-FUTEX_WAKE = 1
 
 
 def host_address(mem, addr: int) -> int | None:
@@ -27,7 +26,7 @@ def host_address(mem, addr: int) -> int | None:
 def futex(uaddr: int, op: int, val: int, timeout=None, uaddr2: int = 0, val3: int = 0) -> int:
     """One host futex call on host addresses; the result, or -errno (no exception: EINTR and
     EAGAIN are the caller's ordinary outcomes)."""
-    ret = libc.syscall(ctypes.c_long(SYS_FUTEX), ctypes.c_void_p(uaddr), ctypes.c_int(op), ctypes.c_uint32(val),
+    ret = libc.syscall(ctypes.c_long(NR["futex"]), ctypes.c_void_p(uaddr), ctypes.c_int(op), ctypes.c_uint32(val),
                        timeout, ctypes.c_void_p(uaddr2), ctypes.c_uint32(val3))
     return -ctypes.get_errno() if ret == -1 else ret
 

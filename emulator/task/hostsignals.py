@@ -26,6 +26,7 @@ import signal
 import threading
 import time
 
+from emulator.abi.constants import CLD_DUMPED, CLD_EXITED, CLD_KILLED
 from emulator.errors import SyscallError
 from emulator.task import posix_timers
 from emulator.task.signals import (
@@ -42,7 +43,6 @@ from emulator.task.signals import (
     default_action,
 )
 
-CLD_EXITED, CLD_KILLED, CLD_DUMPED = 1, 2, 3
 KICK_SIGNAL = signal.SIGRTMAX  # private: the watcher's nudge to a main thread stuck in a syscall
 # How much CPU time the guest may spend without a syscall, once a host signal is waiting for it,
 # before the CPU is stopped from the watcher thread (a cross-thread stop is the risky route).

@@ -10,10 +10,10 @@ elfemu does it, at the same point: exit of a thread, and exit or death of the pr
 
 import struct
 
+from emulator.abi.constants import FUTEX_OWNER_DIED, FUTEX_TID_MASK, FUTEX_WAITERS
 from emulator.errors import GuestFault
 from emulator.task.hostfutex import wake
 
-FUTEX_WAITERS, FUTEX_OWNER_DIED, FUTEX_TID_MASK = 0x80000000, 0x40000000, 0x3FFFFFFF
 ROBUST_LIST_LIMIT = 2048  # Linux's bound on the walk, against a looped list
 
 

@@ -23,6 +23,7 @@ import struct
 import threading
 import time
 
+from emulator.abi.constants import CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID, CLONE_PARENT_SETTID, CLONE_SETTLS
 from emulator.errors import GuestFault, ImageReplaced, ProcessExit, ProcessKilled
 from emulator.image import exec as exec_
 from emulator.machine.cpu import Cpu
@@ -37,7 +38,6 @@ from emulator.task.threadsig import ThreadHostSignals, ThreadSignals
 
 SLICE = 0.005  # seconds another thread may wait before the holder yields at its next syscall
 FORCE_SLICE = 0.01  # ... before the holder, running code without syscalls, is stopped from outside
-CLONE_SETTLS, CLONE_PARENT_SETTID, CLONE_CHILD_CLEARTID, CLONE_CHILD_SETTID = 0x80000, 0x100000, 0x200000, 0x1000000
 
 
 class ThreadGone(BaseException):

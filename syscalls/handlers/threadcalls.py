@@ -8,11 +8,17 @@ thread, one running at a time); these handlers only check arguments as Linux doe
 import errno
 import os
 
+from emulator.abi.constants import (
+    CLONE_FILES,
+    CLONE_FS,
+    CLONE_SIGHAND,
+    CLONE_SYSVSEM,
+    CLONE_THREAD,
+    CLONE_VM,
+)
 from emulator.errors import ProcessExit, SyscallError
 from emulator.task import threads
 
-CLONE_VM, CLONE_FS, CLONE_FILES, CLONE_SIGHAND = 0x100, 0x200, 0x400, 0x800
-CLONE_THREAD, CLONE_SYSVSEM, CLONE_VFORK = 0x10000, 0x40000, 0x4000
 # What a thread may be created with here: the flags pthreads, Go and std::thread pass.
 THREAD_OK = (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD | CLONE_SYSVSEM | threads.CLONE_SETTLS
              | threads.CLONE_PARENT_SETTID | threads.CLONE_CHILD_SETTID | threads.CLONE_CHILD_CLEARTID
