@@ -160,15 +160,18 @@ def pwritev2(p, fd, iov, iovcnt, pos_l, pos_h, flags):
 def openat(p, fd, path, flags, mode):
     check_path(path)
     flags &= 0xFFFF_FFFF
-    if not flags & (O_NOFOLLOW | O_PATH):
-        virtual = procfs.absolute(p, fd, path)
-        if virtual.startswith(b"/"):
-            got = procfs.open_virtual(p, virtual, flags, mode)
-            if got is not None:
-                return got
+    got = _open_own(p, fd, path, flags, mode) if not flags & (O_NOFOLLOW | O_PATH) else None
+    if got is not None:
+        return got
     d = dirfd(p, fd, path)
     textbusy.check_open(path, d, flags)  # a running guest's program: ETXTBSY
     return waiting(p, NR["openat"], d, path, flags, mode & 0xFFFF_FFFF)
+
+
+def _open_own(p, fd, path: bytes, flags: int, mode: int) -> int | None:
+    """One of elfemu's own /proc files (procfs.py) opened for the guest, or None: the host's file."""
+    virtual = procfs.absolute(p, fd, path)
+    return procfs.open_virtual(p, virtual, flags, mode) if virtual.startswith(b"/") else None
 
 
 def openat2(p, fd, path_addr, how, size):
@@ -185,11 +188,9 @@ def openat2(p, fd, path_addr, how, size):
     path = check_path(p.mem.read_cstr(path_addr, PAGE))
     flags, mode, resolve = struct.unpack_from("<QQQ", hbuf.raw)
     if not resolve and not flags & ~0xFFFF_FFFF and not flags & (O_NOFOLLOW | O_PATH):
-        virtual = procfs.absolute(p, fd, path)
-        if virtual.startswith(b"/"):
-            got = procfs.open_virtual(p, virtual, flags, mode)
-            if got is not None:
-                return got
+        got = _open_own(p, fd, path, flags, mode)
+        if got is not None:
+            return got
     d = dirfd(p, fd, path)
     textbusy.check_open(path, d, flags)
     return waiting(p, NR["openat2"], d, path, hbuf, size)
