@@ -350,15 +350,10 @@ class Debugger(GuestState, Breakpoints, History):
 
     def stepi(self, n: int = 1) -> StopEvent:
         """Execute n instructions; stops early at a watchpoint hit, a breakpoint, exit or a fault."""
-        self._resume_forward()
-        if self.exited is not None:
-            return self.exited
-        ev = self._deliver_pending()
-        if ev is not None:
-            return ev
-        hit = self._exec(1, "step")
-        self._after_move()
-        left = n - 1
+        first = self._first_step()
+        if isinstance(first, StopEvent):
+            return first
+        hit, left = first, n - 1
         # The rest runs as one counted stretch (gdb's `stepi N` stops at breakpoints on the way too).
         while True:
             if hit is not None and hit.kind != "exec":
@@ -381,15 +376,23 @@ class Debugger(GuestState, Breakpoints, History):
         finally:
             self._cont_active = False
 
-    def _cont(self) -> StopEvent:
+    def _first_step(self):
+        """How stepi and cont begin: the end or a pending signal's stop (a StopEvent), else one
+        instruction (which leaves a breakpoint we are sitting on) and its Hit or None."""
         self._resume_forward()
         if self.exited is not None:
             return self.exited
         ev = self._deliver_pending()
         if ev is not None:
             return ev
-        hit = self._exec(1, "step")  # leave a breakpoint we are sitting on
+        hit = self._exec(1, "step")
         self._after_move()
+        return hit
+
+    def _cont(self) -> StopEvent:
+        hit = self._first_step()
+        if isinstance(hit, StopEvent):
+            return hit
         while True:
             if hit is not None and hit.kind != "exec":
                 return self._event(hit)
