@@ -104,7 +104,7 @@ def test_no_host_thread_for_signals_is_one_line(monkeypatch, capsys):
     thread", seen in a fork child under strace's parallel suite) costs the watcher, not the guest."""
     import threading
 
-    from emulator.task import signals
+    from emulator.task import hostsignals
 
     tries = []
 
@@ -117,6 +117,6 @@ def test_no_host_thread_for_signals_is_one_line(monkeypatch, capsys):
             raise RuntimeError("can't start new thread")
 
     monkeypatch.setattr(threading, "Thread", NoThread)
-    signals.SignalState._start_watcher(signals.SignalState.__new__(signals.SignalState))
+    hostsignals.HostSignals._start_watcher(hostsignals.HostSignals.__new__(hostsignals.HostSignals))
     assert len(tries) > 1  # tried again
     assert capsys.readouterr().err == "elfemu: no host thread for signals: a signal waits for the guest's next syscall\n"

@@ -23,6 +23,7 @@ import os
 import resource
 import select
 import signal
+import sys
 import threading
 import time
 
@@ -107,7 +108,20 @@ class HostSignals:
         for signo in range(1, NSIG + 1):
             self.mirror(signo)
         signal.pthread_sigmask(signal.SIG_SETMASK, [])
-        threading.Thread(target=self._watch, name="elfemu-signals", daemon=True).start()
+        self._start_watcher()
+
+    def _start_watcher(self) -> None:
+        """The watcher thread. The host may refuse a thread for a moment (pthread_create's EAGAIN:
+        RLIMIT_NPROC, a full pid table; seen as "can't start new thread" in a fork child under a
+        parallel test suite): try again a few times, then run without it, told in one line. Host
+        signals then still arrive at the guest's next syscall, as they do for a guest in a call."""
+        for attempt in range(5):
+            try:
+                threading.Thread(target=self._watch, name="elfemu-signals", daemon=True).start()
+                return
+            except RuntimeError:
+                time.sleep(0.01 * (attempt + 1))
+        print("elfemu: no host thread for signals: a signal waits for the guest's next syscall", file=sys.stderr)
 
     def after_fork_child(self) -> None:
         """The child shares the parent's wake-up pipes and has no watcher thread: make its own."""
