@@ -398,6 +398,10 @@ class Tracer:
         else:
             self.emit(line)
 
+    def flush(self) -> None:
+        """Write out buffered lines (before a fork: each side would write them again)."""
+        self.out.flush()
+
     def exited(self, proc, status):
         self.ip = None
         self.end("" if "exit" in self.quiet else f"+++ exited with {status} +++\n")

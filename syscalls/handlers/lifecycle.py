@@ -55,7 +55,7 @@ def _flush_host_buffers(p) -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     if p.tracer is not None:
-        p.tracer.out.flush()
+        p.tracer.flush()
 
 
 def host_fork(p, vfork: bool = False) -> int:

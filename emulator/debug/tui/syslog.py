@@ -98,6 +98,9 @@ class SyscallLog:
         if not self.muted:
             self.add(self.position(), f"--- {signame(signo)} {siginfo_text(info)} ---", rewrites=False)
 
+    def flush(self) -> None:
+        """Nothing is buffered: lines go to the pane as they come (the tracer's flush before a fork)."""
+
     def exited(self, proc, status: int) -> None:
         """Called as elfemu itself ends (ending.end): the TUI is gone by then."""
 
