@@ -141,5 +141,7 @@ def on_syscall(proc, interpose: bool = True) -> None:
         call.ret = ret
         tracer.exit(proc, call)
     proc.cpu.set_rax(ret)
-    if proc.pending_signals:
+    # A restart code (ERESTARTSYS..ERESTART_RESTARTBLOCK) never reaches the guest: when the signal
+    # that ended the call was taken by another thread, no handler runs here and the call restarts.
+    if proc.pending_signals or -516 <= ret <= -512:
         proc.after_syscall()
