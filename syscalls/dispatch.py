@@ -16,6 +16,7 @@ import errno
 import fcntl
 import sys
 
+from emulator.abi.constants import ERESTART_RESTARTBLOCK, ERESTARTSYS
 from emulator.errors import GuestFault, ImageReplaced, SyscallError
 from syscalls.decode.text import s32
 from syscalls.decode.types import Fd
@@ -141,7 +142,7 @@ def on_syscall(proc, interpose: bool = True) -> None:
         call.ret = ret
         tracer.exit(proc, call)
     proc.cpu.set_rax(ret)
-    # A restart code (ERESTARTSYS..ERESTART_RESTARTBLOCK) never reaches the guest: when the signal
+    # A restart code (ERESTARTSYS .. ERESTART_RESTARTBLOCK) never reaches the guest: when the signal
     # that ended the call was taken by another thread, no handler runs here and the call restarts.
-    if proc.pending_signals or -516 <= ret <= -512:
+    if proc.pending_signals or -ERESTART_RESTARTBLOCK <= ret <= -ERESTARTSYS:
         proc.after_syscall()
