@@ -8,21 +8,31 @@ import signal
 import sys
 
 from emulator.guest import fail, run_guest
+from emulator.task.settings import GuestSettings, SettingError, take_option
 
-USAGE = """elfemu run [--trace [strace options]] [--gdb PORT] PROGRAM [ARGS...]
-       elfemu trace [--html FILE] [strace options] PROGRAM [ARGS...]
-       elfemu step [--tui | --gdb PORT] PROGRAM [ARGS...]
+USAGE = """elfemu run [--trace [strace options]] [--gdb PORT] [WORLD] PROGRAM [ARGS...]
+       elfemu trace [--html FILE] [strace options] [WORLD] PROGRAM [ARGS...]
+       elfemu step [--tui | --gdb PORT] [WORLD] PROGRAM [ARGS...]
        elfemu inspect PROGRAM
        elfemu syscalls [--markdown]
-       elfemu --version"""
+       elfemu --version
+WORLD: --rootfs DIR  --time-rate R  --time-start YYYY-MM-DDTHH:MM:SS"""
 
 
 def program_args(rest: list[str], command: str):
-    """`[--gdb PORT] PROGRAM [ARGS...]` -> (port, program, args): options stop at the program,
-    as with strace and `gdb --args`. None (after a usage line) when malformed. Not argparse:
-    it costs 7 ms of start-up."""
-    rest, port = list(rest), None
+    """`[--gdb PORT] [WORLD] PROGRAM [ARGS...]` -> (port, settings, program, args): options stop at
+    the program, as with strace and `gdb --args`. None (after a usage line) when malformed. Not
+    argparse: it costs 7 ms of start-up."""
+    rest, port, settings = list(rest), None, GuestSettings()
     while rest and rest[0].startswith("-"):
+        try:
+            after = take_option(settings, rest, 0)
+        except SettingError as exc:
+            print(f"elfemu {command}: {exc}", file=sys.stderr)
+            return None
+        if after is not None:
+            del rest[:after]
+            continue
         opt = rest.pop(0)
         if opt == "--":
             break
@@ -34,7 +44,7 @@ def program_args(rest: list[str], command: str):
     if not rest:
         print(f"elfemu {command}: no program given\n{USAGE}", file=sys.stderr)
         return None
-    return port, rest[0], rest[1:]
+    return port, settings, rest[0], rest[1:]
 
 
 def step_session(proc) -> None:
@@ -60,13 +70,13 @@ def start(rest: list[str], command: str, setup=None) -> int:
     parsed = program_args(rest, command)
     if parsed is None:
         return 2
-    port, program, args = parsed
+    port, settings, program, args = parsed
     if port is not None:
         from emulator.debug import gdbstub
 
         def setup(proc):
             gdbstub.serve(proc, port)
-    return run_guest(program, args, setup=setup)
+    return run_guest(program, args, setup=setup, settings=settings)
 
 
 def version() -> int:
@@ -121,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             tracer = Tracer(opts)
         except OSError as exc:
             return fail(opts.output or "trace", exc.strerror or str(exc), 1)
-        return run_guest(program, args, tracer=tracer)
+        return run_guest(program, args, tracer=tracer, settings=opts.settings)
     if cmd == "step":
         if rest[:1] == ["--tui"]:
             return start(rest[1:], "step", setup=tui_session)

@@ -40,10 +40,11 @@ def initial_environment() -> list[bytes]:
         return [os.fsencode(f"{k}={v}") for k, v in os.environ.items()]
 
 
-def run_guest(program: str, args: list[str], tracer=None, setup=None) -> int:
-    """Load and run one guest program; never returns normally once the guest has started."""
+def run_guest(program: str, args: list[str], tracer=None, setup=None, settings=None) -> int:
+    """Load and run one guest program; never returns normally once the guest has started.
+    settings: the guest's world (task/settings.py: --rootfs, --time-rate, --time-start, API hooks)."""
     path = resolve(program)
-    proc = Process(dispatch.on_syscall, tracer=tracer)
+    proc = Process(dispatch.on_syscall, tracer=tracer, settings=settings)
     argv = [os.fsencode(a) for a in [program, *args]]
     envp = initial_environment()
     if tracer is not None and tracer.opts.env:  # strace -E

@@ -31,6 +31,7 @@ from emulator.machine.unicorn_ffi import unicorn_const as UC
 from emulator.task import limits, signals, textbusy
 from emulator.task.fdtable import FdTable
 from emulator.task.hostsignals import HostSignals
+from emulator.task.settings import GuestSettings
 
 MEMORY_ERRORS = {UC.UC_ERR_READ_UNMAPPED, UC.UC_ERR_WRITE_UNMAPPED, UC.UC_ERR_FETCH_UNMAPPED, UC.UC_ERR_READ_PROT,
                  UC.UC_ERR_WRITE_PROT, UC.UC_ERR_FETCH_PROT}
@@ -51,7 +52,7 @@ class Fault:
 class Process:
     """One guest process (one host process)."""
 
-    def __init__(self, on_syscall, tracer=None, report_unimplemented: bool = True):
+    def __init__(self, on_syscall, tracer=None, report_unimplemented: bool = True, settings=None):
         self.group = None  # the ThreadGroup, once the process has a second thread (emulator/task/threads.py)
         self.tid = 0  # this thread's id (a host tid); 0 in the leader, whose tid is the pid
         self.ident = None  # the host thread running this task, for signalling it (set by threads.py)
@@ -59,6 +60,7 @@ class Process:
         self.on_syscall = on_syscall
         self.tracer = tracer  # the strace-format tracer (emulator/trace), or None
         self.report_unimplemented = report_unimplemented  # say once per call that has no handler
+        self.settings = settings or GuestSettings()  # rootfs, clock rate and start, API hooks (task/settings.py)
         self.syscall_interposer = None  # the debugger's syscall record/replay hook (emulator/debug/debugger.py)
         # ----- the image execve committed (commit) --------------------------------------------
         self.uc = self.cpu = self.mem = None  # Unicorn, its registers, the AddressSpace (machine/)

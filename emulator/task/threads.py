@@ -340,7 +340,8 @@ class ThreadTask(Process):
     def __init__(self, parent: Process, uc):
         leader = parent.group.leader
         self.brk_owner = None  # the process holding brk (the first leader); None while Process.__init__ runs
-        super().__init__(parent.on_syscall, tracer=parent.tracer, report_unimplemented=parent.report_unimplemented)
+        super().__init__(parent.on_syscall, tracer=parent.tracer, report_unimplemented=parent.report_unimplemented,
+                         settings=parent.settings)
         self.brk_owner = leader.brk_owner if isinstance(leader, ThreadTask) else leader
         self.fds = leader.fds
         self.group = leader.group

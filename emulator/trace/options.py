@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 
+from emulator.task.settings import GuestSettings, SettingError, take_option
 from emulator.trace.qualifiers import QUIETS, OptionError, apply_expr
 
 PRECISION = {"s": 0, "ms": 3, "us": 6, "ns": 9}
@@ -69,6 +70,7 @@ class Options:
         self.x_count = 0
         self.y_count = 0
         self.long_given: set[str] = set()  # long spellings strace refuses alongside their short ones
+        self.settings = GuestSettings()  # elfemu's own --rootfs/--time-rate/--time-start (task/settings.py)
 
 
 def set_precision(value: str, what: str) -> int:
@@ -340,7 +342,11 @@ def parse_options(argv: list[str]) -> tuple[Options, str, list[str]]:
             i += 1
             continue
         if a.startswith("--"):
-            i = long_option(opts, argv, i)
+            try:
+                after = take_option(opts.settings, argv, i)
+            except SettingError as exc:
+                raise OptionError(str(exc)) from None
+            i = after if after is not None else long_option(opts, argv, i)
             continue
         if not a.startswith("-") or a == "-":
             break
